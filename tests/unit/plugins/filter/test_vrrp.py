@@ -1,0 +1,226 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role's VRRP arithmetic: priorities, first choices, router ids, peers, errors."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import collections
+
+import pytest
+
+from ansible_collections.failover.shared_ip.plugins.filter.vrrp import (
+    FilterModule,
+    default_router_id,
+    priorities,
+    vrrp_host,
+    vrrp_move_offsets,
+    vrrp_plan,
+)
+
+
+def hosts(count):
+    return ["node%02d" % number for number in range(1, count + 1)]
+
+
+def sources_for(members):
+    return dict(
+        (host, {"ipv4": "192.168.100.%d" % (10 + number), "ipv6": "fd00:100::%d" % (10 + number)})
+        for number, host in enumerate(members, start=1)
+    )
+
+
+def plan(addresses, count=3, **kwargs):
+    members = kwargs.pop("members", hosts(count))
+    kwargs.setdefault("sources", sources_for(members))
+    return vrrp_plan(addresses, members, interface="host0", **kwargs)
+
+
+def vip(name, address, **extra):
+    return dict(name=name, address=address, **extra)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6, 10, 26, 100, 200, 253])
+def test_priorities_are_distinct_descending_and_in_range(count):
+    ranks = priorities(count)
+    assert len(set(ranks)) == count
+    assert ranks == sorted(ranks, reverse=True)
+    assert ranks[0] == 254
+    assert min(ranks) >= 2  # 1 is left for drained or failing members
+
+
+def test_too_many_members_is_an_error():
+    result = plan([vip("a", "10.0.0.1")], count=254)
+    assert "keepalived_vip_members: 254 members, at most 253 are supported" in result["errors"]
+
+
+def test_preferred_order_gives_priorities():
+    result = plan([vip("web", "192.168.100.100", preferred=["node02", "node03"])])
+    assert result["errors"] == []
+    (instance,) = result["instances"]
+    assert instance["order"] == ["node02", "node03", "node01"]
+    assert instance["priority"] == {"node02": 254, "node03": 244, "node01": 234}
+
+
+@pytest.mark.parametrize("count,naddr", [(3, 3), (3, 6), (10, 8), (4, 2), (5, 7)])
+def test_first_choices_are_spread_evenly(count, naddr):
+    addresses = [vip("a%d" % index, "10.0.0.%d" % (index + 1)) for index in range(naddr)]
+    result = plan(addresses, count=count)
+    assert result["errors"] == []
+    firsts = collections.Counter(instance["order"][0] for instance in result["instances"])
+    assert max(firsts.values()) - min(firsts.get(host, 0) for host in hosts(count)) <= 1
+
+
+def test_spread_accounts_for_given_preferences():
+    addresses = [
+        vip("a", "10.0.0.1", preferred=["node01"]),
+        vip("b", "10.0.0.2", preferred=["node01"]),
+        vip("c", "10.0.0.3"),
+        vip("d", "10.0.0.4"),
+    ]
+    result = plan(addresses)
+    firsts = [instance["order"][0] for instance in result["instances"]]
+    assert firsts[:2] == ["node01", "node01"]
+    assert sorted(firsts[2:]) == ["node02", "node03"]
+
+
+def test_every_order_is_a_permutation_of_the_members():
+    result = plan([vip("a%d" % index, "10.0.1.%d" % index) for index in range(1, 9)], count=10)
+    for instance in result["instances"]:
+        assert sorted(instance["order"]) == hosts(10)
+
+
+def test_plan_is_deterministic():
+    addresses = [vip("a%d" % index, "10.0.1.%d" % index) for index in range(1, 9)]
+    assert plan(addresses, count=10) == plan(addresses, count=10)
+
+
+def test_router_ids_are_stable_unique_and_honour_given_ones():
+    taken = default_router_id("web")
+    result = plan([vip("db", "10.0.0.2", router_id=taken), vip("web", "10.0.0.1")])
+    assert result["errors"] == []
+    ids = [instance["router_id"] for instance in result["instances"]]
+    assert ids[0] == taken and ids[1] != taken and 1 <= ids[1] <= 255
+    # adding an address does not renumber an existing one
+    alone = plan([vip("web", "10.0.0.1")])["instances"][0]["router_id"]
+    more = plan([vip("web", "10.0.0.1"), vip("api", "10.0.0.3")])["instances"][0]["router_id"]
+    assert alone == more == default_router_id("web")
+
+
+def test_router_ids_are_per_interface():
+    result = plan([vip("a", "10.0.0.1", router_id=7), vip("b", "10.0.0.2", router_id=7, interface="eth1")])
+    assert result["errors"] == []
+
+
+def test_many_addresses_get_distinct_router_ids():
+    result = plan([vip("vip%d" % index, "10.1.%d.1" % index) for index in range(200)])
+    assert result["errors"] == []
+    assert len({instance["router_id"] for instance in result["instances"]}) == 200
+
+
+def test_peers_and_sources_by_family():
+    result = plan([vip("v4", "192.168.100.100/24"), vip("v6", "fd00:100::100")])
+    assert result["errors"] == []
+    v4, v6 = result["instances"]
+    assert v4["address"] == "192.168.100.100/24" and v4["family"] == "ipv4" and v4["prefix"] == 24
+    assert v6["address"] == "fd00:100::100/128" and v6["family"] == "ipv6"
+    assert v4["peers"]["node01"] == ["192.168.100.12", "192.168.100.13"]
+    assert v6["src"]["node02"] == "fd00:100::12"
+    assert v6["peers"]["node02"] == ["fd00:100::11", "fd00:100::13"]
+
+
+def test_plain_string_source():
+    members = hosts(2)
+    result = plan([vip("v4", "10.0.0.9")], members=members, sources={"node01": "10.0.0.1", "node02": "10.0.0.2"})
+    assert result["errors"] == []
+    assert result["instances"][0]["peers"] == {"node01": ["10.0.0.2"], "node02": ["10.0.0.1"]}
+
+
+def test_host_view():
+    result = plan([vip("web", "192.168.100.100", preferred=["node02"])])
+    (mine,) = vrrp_host(result, "node02")
+    assert mine["priority"] == 254 and mine["first_choice"] is True
+    assert mine["unicast_src"] == "192.168.100.12"
+    assert mine["unicast_peers"] == ["192.168.100.11", "192.168.100.13"]
+    (theirs,) = vrrp_host(result, "node01")
+    assert theirs["first_choice"] is False and theirs["priority"] < 254
+
+
+def test_defaults_are_merged_and_overridden_per_address():
+    result = plan([vip("a", "10.0.0.1", advert_int=0.5), vip("b", "10.0.0.2")], defaults={"advert_int": 1, "preempt": True})
+    a, b = result["instances"]
+    assert a["advert_int"] == 0.5 and b["advert_int"] == 1 and b["preempt"] is True
+
+
+ERROR_CASES = [
+    ([vip("web", "10.0.0.1"), vip("web", "10.0.0.2")],
+     "keepalived_vip_addresses[1].name: 'web' is already used by keepalived_vip_addresses[0]"),
+    ([vip("a", "10.0.0.1"), vip("b", "10.0.0.1/24")],
+     "keepalived_vip_addresses[1].address: '10.0.0.1' is already used by keepalived_vip_addresses[0]"),
+    ([vip("a", "10.0.0.300")],
+     "keepalived_vip_addresses[0].address: '10.0.0.300' (a) is not an IPv4 or IPv6 address"),
+    ([vip("a", "10.0.0.1", router_id=9), vip("b", "10.0.0.2", router_id=9)],
+     "keepalived_vip_addresses[1].router_id: 9 (b) is already used on interface host0 by a"),
+    ([vip("a", "10.0.0.1", router_id=300)],
+     "keepalived_vip_addresses[0].router_id: 300 (a) must be an integer in 1..255"),
+    ([vip("a", "10.0.0.1", preferred=["node09"])],
+     "keepalived_vip_addresses[0].preferred: 'node09' (a) is not a member (keepalived_vip_members: node01, node02, node03)"),
+    ([vip("a b", "10.0.0.1")],
+     "keepalived_vip_addresses[0].name: 'a b' is not a valid name (letters, digits, '_', '.', '-'; at most 64)"),
+    ([vip("a", "10.0.0.1", track=["haproxy"])],
+     "keepalived_vip_addresses[0].track: 'haproxy' (a) is not a check defined in keepalived_vip_checks"),
+]
+
+
+@pytest.mark.parametrize("addresses,message", ERROR_CASES)
+def test_bad_input_is_named(addresses, message):
+    assert message in plan(addresses)["errors"]
+
+
+def test_ipv6_address_needs_ipv6_sources():
+    members = hosts(2)
+    sources = {"node01": {"ipv4": "10.0.0.1"}, "node02": {"ipv4": "10.0.0.2", "ipv6": "fd00::2"}}
+    errors = plan([vip("v6", "fd00::100")], members=members, sources=sources)["errors"]
+    assert errors[0] == ("keepalived_vip_addresses[0].address: fd00::100 (v6) is IPv6 but member node01 has no "
+                         "IPv6 unicast source on host0 (set keepalived_vip_unicast_src for it)")
+
+
+def test_single_member_has_no_peer():
+    errors = plan([vip("a", "10.0.0.1")], count=1)["errors"]
+    assert errors == ["keepalived_vip_addresses[0]: a has no unicast peer (keepalived_vip_members: node01); "
+                      "VRRP needs at least two members"]
+
+
+def test_member_and_check_errors():
+    errors = vrrp_plan([], ["a", "a"], checks=[{"name": "x"}, {"name": "x"}, {"name": ""}])["errors"]
+    assert "keepalived_vip_members: 'a' is listed twice" in errors
+    assert "keepalived_vip_checks[1].name: 'x' is used by more than one check" in errors
+    assert "keepalived_vip_checks[2].name: '' is not a valid check name (letters, digits, '_', '.', '-')" in errors
+    assert vrrp_plan([], [])["errors"] == ["keepalived_vip_members: the member list is empty"]
+
+
+@pytest.mark.parametrize("count", [2, 3, 10, 30, 253])
+def test_move_puts_the_target_on_top_and_keeps_the_others_order(count):
+    result = plan([vip("web", "10.0.0.1")], count=count)
+    instance = result["instances"][0]
+    target = instance["order"][-1]
+    offsets = vrrp_move_offsets(result, "web", target)
+    effective = dict((host, instance["priority"][host] + offsets[host]) for host in instance["order"])
+    assert max(effective, key=effective.get) == target
+    assert len(set(effective.values())) == count
+    assert all(2 <= value <= 254 for value in effective.values())
+    others = [host for host in instance["order"] if host != target]
+    assert sorted(others, key=effective.get, reverse=True) == others
+
+
+def test_move_reset_and_errors():
+    result = plan([vip("web", "10.0.0.1")])
+    assert set(vrrp_move_offsets(result, "web").values()) == {0}
+    with pytest.raises(ValueError, match=r"keepalived_vip_move.to: 'node09' is not a member"):
+        vrrp_move_offsets(result, "web", "node09")
+    with pytest.raises(ValueError, match=r"keepalived_vip_move.address: 'db' is not in keepalived_vip_addresses \(web\)"):
+        vrrp_move_offsets(result, "db", "node01")
+
+
+def test_filters_are_registered():
+    assert set(FilterModule().filters()) == {"vrrp_plan", "vrrp_host", "vrrp_move_offsets"}
