@@ -1,0 +1,202 @@
+# Private to the failover.shared_ip collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cloud's operations, typed: networks, ports, servers, metadata, shared IPs, associations."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover
+    from urllib import quote
+
+from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ApiError, UncertainWrite
+
+ZONE_KEY = "RAX-PUBLIC-IP-ZONE-ID:publicIPZoneId"
+_SAFE = "-._~:@!$&'()*+,;="
+
+
+def _seg(value):
+    """One path segment, quoted (ids and metadata keys; ``:`` is kept, it is legal in a path)."""
+    return quote(str(value), safe=_SAFE)
+
+
+def normalise_address(address):
+    """An address as the cloud gives it, with ``version`` an int and ``port_ids`` a list."""
+    result = dict(address)
+    version = result.get("version")
+    if version is not None:
+        try:
+            result["version"] = int(version)
+        except (TypeError, ValueError):
+            pass
+    result["port_ids"] = list(result.get("port_ids") or [])
+    return result
+
+
+def normalise_server(server):
+    """A server reduced to what the modules use: id, name, status, zone, metadata."""
+    return {
+        "id": server.get("id"),
+        "name": server.get("name"),
+        "status": server.get("status"),
+        "zone": server.get(ZONE_KEY),
+        "metadata": dict(server.get("metadata") or {}),
+    }
+
+
+class Cloud:
+    """Operations on one account and region, over a Client (see _client.py)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    # -- network endpoint: networks and ports ----------------------------------------------
+
+    def networks(self):
+        return self.client.list("network", "/networks", "networks")
+
+    def ports(self, network_id=None, device_id=None):
+        params = {}
+        if network_id:
+            params["network_id"] = network_id
+        if device_id:
+            params["device_id"] = device_id
+        return self.client.list("network", "/ports", "ports", params=params or None)
+
+    # -- compute endpoint: servers and metadata --------------------------------------------
+
+    def servers(self, name=None):
+        params = {"name": name} if name else None
+        return [normalise_server(s) for s in self.client.list("compute", "/servers/detail", "servers", params=params)]
+
+    def server(self, server_id):
+        return normalise_server(self.client.get("compute", "/servers/%s" % _seg(server_id))[1]["server"])
+
+    def metadata(self, server_id):
+        body = self.client.get("compute", "/servers/%s/metadata" % _seg(server_id))[1] or {}
+        return dict(body.get("metadata") or {})
+
+    def set_metadata_item(self, server_id, key, value):
+        self.client.put("compute", "/servers/%s/metadata/%s" % (_seg(server_id), _seg(key)), {"meta": {key: value}})
+
+    def delete_metadata_item(self, server_id, key):
+        self.client.delete("compute", "/servers/%s/metadata/%s" % (_seg(server_id), _seg(key)))
+
+    # -- shared IP addresses ---------------------------------------------------------------
+
+    def ip_addresses(self, **filters):
+        params = dict((k, v) for k, v in filters.items() if v is not None) or None
+        return [normalise_address(a) for a in self.client.list("network", "/ip_addresses", "ip_addresses", params=params)]
+
+    def ip_address(self, ip_id):
+        """One address, or None when it does not exist (or belongs to another tenant)."""
+        try:
+            body = self.client.get("network", "/ip_addresses/%s" % _seg(ip_id))[1]
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return normalise_address(body["ip_address"])
+
+    def create_ip_address(self, network_id, version, port_ids=None, device_ids=None, ip_address=None, known_ids=None):
+        """Allocate one address on ``network_id`` for ``port_ids`` (or the servers ``device_ids``).
+
+        A POST whose answer is lost (UncertainWrite) is never repeated blindly: the addresses of
+        the network are listed and one that has the requested ports (and address) and was not
+        there before is taken as ours; only when there is none is the POST sent once more.
+
+        ``known_ids``: the ids of the addresses that already exist on the network (the caller has
+        usually just listed them). Without it, one extra GET /ip_addresses?network_id= is made
+        before the POST, so that a look-up can tell our address from older ones. Calls: 1 POST
+        (plus that GET when ``known_ids`` is None); after a lost answer, 1 GET (+1 GET /ports when
+        only ``device_ids`` were given) and at most one more POST.
+        """
+        request = {"network_id": network_id, "version": int(version)}
+        if port_ids:
+            request["port_ids"] = list(port_ids)
+        if device_ids:
+            request["device_ids"] = list(device_ids)
+        if ip_address:
+            request["ip_address"] = ip_address
+        if known_ids is None:
+            known_ids = [a["id"] for a in self.ip_addresses(network_id=network_id)]
+        known = set(known_ids)
+        for attempt in (1, 2):
+            try:
+                body = self.client.post("network", "/ip_addresses", {"ip_address": request})
+                return normalise_address(body["ip_address"])
+            except UncertainWrite as exc:
+                found = self._find_created(request, known)
+                if found is not None:
+                    return found
+                if attempt == 2:
+                    raise exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _find_created(self, request, known):
+        wanted_ports = set(request.get("port_ids") or [])
+        if not wanted_ports and request.get("device_ids"):
+            devices = set(request["device_ids"])
+            wanted_ports = set(p["id"] for p in self.ports(network_id=request["network_id"]) if p.get("device_id") in devices)
+        for address in self.ip_addresses(network_id=request["network_id"]):
+            if address["id"] in known or set(address["port_ids"]) != wanted_ports:
+                continue
+            if address.get("version") not in (None, request["version"]):
+                continue
+            if request.get("ip_address") and address.get("address") != request["ip_address"]:
+                continue
+            return address
+        return None
+
+    def set_ip_address_ports(self, ip_id, port_ids):
+        """Replace the whole port list of an address. An empty list is refused (ValueError)."""
+        port_ids = list(port_ids or [])
+        if not port_ids:
+            raise ValueError("set_ip_address_ports needs at least one port: an empty port list is refused by the "
+                             "cloud; delete the address instead")
+        body = self.client.put("network", "/ip_addresses/%s" % _seg(ip_id), {"ip_address": {"port_ids": port_ids}})
+        return normalise_address(body["ip_address"])
+
+    def delete_ip_address(self, ip_id):
+        self.client.delete("network", "/ip_addresses/%s" % _seg(ip_id))
+
+    def ip_address_ports(self, ip_id):
+        """The ports that hold the address: [{id, device_id, service}] (service "none" or "compute")."""
+        return self.client.list("network", "/ip_addresses/%s/ports" % _seg(ip_id), "ip_addresses_ports")
+
+    # -- associations (compute endpoint) ---------------------------------------------------
+
+    def associations(self, server_id):
+        return self.client.list("compute", "/servers/%s/ip_associations" % _seg(server_id), "ip_associations")
+
+    def association(self, server_id, ip_id):
+        """The association of the address with the server, or None."""
+        try:
+            body = self.client.get("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)))[1]
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return body["ip_association"]
+
+    def associate(self, server_id, ip_id):
+        """Associate (PUT). Look first: an existing association is answered 400 by the cloud.
+
+        Only when an earlier attempt of this PUT lost its answer is that 400 resolved by reading
+        the association back.
+        """
+        try:
+            body = self.client.put("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)))
+        except ApiError as exc:
+            if exc.status == 400 and exc.uncertain:
+                found = self.association(server_id, ip_id)
+                if found is not None:
+                    return found
+            raise
+        return body["ip_association"]
+
+    def disassociate(self, server_id, ip_id):
+        """Disassociate (DELETE). A 404 raises ApiError unless an earlier attempt's answer was lost."""
+        self.client.delete("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)))
