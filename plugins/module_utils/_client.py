@@ -14,14 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 import threading
 import time
 
 try:
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import urlsplit
 except ImportError:  # pragma: no cover
-    from urlparse import urlsplit, urlunsplit
+    from urlparse import urlsplit
 
 try:
     import requests
@@ -41,6 +40,12 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._errors import 
     parse_error_body,
     scrub,
 )
+from ansible_collections.failover.shared_ip.plugins.module_utils._http import (
+    display_root,
+    json_body as _json,
+    next_href as _next_href,
+    surely_unsent as _surely_unsent,
+)
 from ansible_collections.failover.shared_ip.plugins.module_utils._identity import (  # noqa: F401 (re-exported)
     COMPUTE,
     DEFAULT_IDENTITY_URL,
@@ -58,17 +63,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._retry import (
 )
 
 USER_AGENT = "failover.shared_ip (python-requests)"
-_VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)?$")
 _SERVICES = {"network": NETWORK, "compute": COMPUTE}
-
-
-def display_root(url):
-    """The part of an endpoint's path that calls are shown from: from its version segment on."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    for index in range(len(segments) - 1, -1, -1):
-        if _VERSION_SEGMENT.match(segments[index]):
-            return "/" + "/".join(segments[index:])
-    return "/" + "/".join(segments) if segments else ""
 
 
 class Client:
@@ -318,44 +313,3 @@ class Client:
     def delete(self, service, path):
         """DELETE. A 404 after an attempt whose answer was lost counts as done."""
         self.request("DELETE", service, path)
-
-
-def _json(resp, text=False):
-    if not resp.content:
-        return None
-    try:
-        return resp.json()
-    except ValueError:
-        return resp.text if text else None
-
-
-def _next_href(links, base):
-    """The next page's URL on the configured host (the cloud may name another host in its links)."""
-    for link in links or []:
-        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
-            href = urlsplit(link["href"])
-            own = urlsplit(base)
-            path = href.path
-            if not path.startswith("/"):
-                path = own.path.rstrip("/") + "/" + path
-            return urlunsplit((own.scheme, own.netloc, path, href.query, ""))
-    return None
-
-
-def _surely_unsent(exc):
-    """True when the request never reached the server (refused connection, connect timeout)."""
-    if requests is None:
-        return False
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    seen = set()
-    cause = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        name = type(cause).__name__
-        if name in ("NewConnectionError", "ConnectionRefusedError", "NameResolutionError"):
-            return True
-        args = getattr(cause, "args", ())
-        nested = getattr(cause, "reason", None) or (args[0] if args and isinstance(args[0], BaseException) else None)
-        cause = nested or cause.__cause__ or cause.__context__
-    return False

@@ -1,0 +1,64 @@
+# Private to the failover.shared_ip collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP details of the client: how calls are named, next pages, bodies, unsent requests."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit, urlunsplit
+
+_VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)?$")
+
+
+def display_root(url):
+    """The part of an endpoint's path that calls are shown from: from its version segment on."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    for index in range(len(segments) - 1, -1, -1):
+        if _VERSION_SEGMENT.match(segments[index]):
+            return "/" + "/".join(segments[index:])
+    return "/" + "/".join(segments) if segments else ""
+
+
+def json_body(resp, text=False):
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text if text else None
+
+
+def next_href(links, base):
+    """The next page's URL on the configured host (the cloud may name another host in its links)."""
+    for link in links or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+            href = urlsplit(link["href"])
+            own = urlsplit(base)
+            path = href.path
+            if not path.startswith("/"):
+                path = own.path.rstrip("/") + "/" + path
+            return urlunsplit((own.scheme, own.netloc, path, href.query, ""))
+    return None
+
+
+def surely_unsent(exc):
+    """True when the request never reached the server (refused connection, connect timeout)."""
+    if type(exc).__name__ == "ConnectTimeout":
+        return True
+    seen = set()
+    cause = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        name = type(cause).__name__
+        if name in ("NewConnectionError", "ConnectionRefusedError", "NameResolutionError"):
+            return True
+        args = getattr(cause, "args", ())
+        nested = getattr(cause, "reason", None) or (args[0] if args and isinstance(args[0], BaseException) else None)
+        cause = nested or cause.__cause__ or cause.__context__
+    return False
