@@ -157,6 +157,18 @@ def _normalise(index, raw, members, check_names, interface, errors):
     return entry
 
 
+def _version(where, entry, errors):
+    """VRRPv3 for IPv6 and sub-second adverts, else the configured version."""
+    try:
+        advert = float(entry.get("advert_int", 1))
+    except (TypeError, ValueError):
+        errors.append("%s.advert_int: %r (%s) is not a number" % (where, entry.get("advert_int"), entry["name"]))
+        return 3
+    if entry.get("family") == "ipv6" or advert < 1 or advert != int(advert):
+        return 3
+    return int(entry.get("vrrp_version", 2))
+
+
 def _check_unique(entries, errors):
     for key, label in (("name", "name"), ("ip", "address")):
         seen = {}
@@ -237,6 +249,7 @@ def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, d
     for index, raw in enumerate(addresses or []):
         entry = dict(defaults or {})
         entry.update(_normalise(index, raw, members, check_names, interface, errors))
+        entry["version"] = _version("keepalived_vip_addresses[%d]" % index, entry, errors)
         entries.append(entry)
     _check_unique(entries, errors)
     _assign_router_ids(entries, errors)

@@ -152,6 +152,18 @@ def test_defaults_are_merged_and_overridden_per_address():
     assert a["advert_int"] == 0.5 and b["advert_int"] == 1 and b["preempt"] is True
 
 
+@pytest.mark.parametrize("address,extra,version", [
+    ("10.0.0.1", {}, 2),
+    ("10.0.0.1", {"vrrp_version": 3}, 3),
+    ("10.0.0.1", {"advert_int": 0.5}, 3),
+    ("10.0.0.1", {"advert_int": 1.5}, 3),
+    ("fd00::1", {"vrrp_version": 2}, 3),
+])
+def test_vrrp_version(address, extra, version):
+    result = plan([vip("a", address, **extra)], defaults={"advert_int": 1, "vrrp_version": 2})
+    assert result["instances"][0]["version"] == version
+
+
 ERROR_CASES = [
     ([vip("web", "10.0.0.1"), vip("web", "10.0.0.2")],
      "keepalived_vip_addresses[1].name: 'web' is already used by keepalived_vip_addresses[0]"),
