@@ -14,7 +14,21 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Debian packages the lab and the tests use on this machine.
 DEBS := debootstrap systemd-container tcpdump iproute2 keepalived openssh-client rsync
 
-.PHONY: help venv deps test test-python test-molecule sanity units lint demo demo-clean bench build docs clean
+# --- Gates (sanity, units, lint; tests/run-all.sh runs them all) ---
+# shellcheck: ansible-test sanity skips its shellcheck test without it.
+DEBS += shellcheck
+# ansible-test sanity runs on this Python (the one of .venv).
+SANITY_PYTHON := 3.11
+# A second ansible-core on a newer Python, so that requires_ansible in
+# meta/runtime.yml is tested at both ends (pinned in tests/requirements-newer.txt).
+PYENV_ROOT ?= $(HOME)/.pyenv
+NEWER_PYTHON ?= $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3.13)))
+NEWER_PYTHON_VERSION := 3.13
+VENV_NEWER := .build/venv-newer
+# What ansible-lint lints: those of these directories that exist (yamllint: .yamllint).
+LINT_DIRS = $(wildcard roles playbooks molecule)
+
+.PHONY: help venv deps test test-python test-molecule sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
 
 help:
 	@echo "make demo        the main job: simulator + local lab + example playbook + failover"
@@ -55,6 +69,38 @@ demo-clean: venv
 
 bench: venv deps
 	$(BIN)/python -m tools.bench
+
+# ansible-test on a copy laid out as .../ansible_collections/failover/shared_ip
+# (.ci/ansible-test), each test in a venv of its own pinned requirements.
+sanity: venv
+	.ci/ansible-test sanity --venv --requirements --python $(SANITY_PYTHON)
+
+$(VENV_NEWER)/.stamp: tests/requirements-newer.txt requirements.txt
+	@test -x "$(NEWER_PYTHON)" || { echo "units-newer: no Python $(NEWER_PYTHON_VERSION) found under $(PYENV_ROOT)/versions; set NEWER_PYTHON=/path/to/python$(NEWER_PYTHON_VERSION)" >&2; exit 1; }
+	$(NEWER_PYTHON) -m venv $(VENV_NEWER)
+	$(VENV_NEWER)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-newer.txt
+	touch $@
+
+units: units-current units-newer
+
+units-current: venv
+	.ci/ansible-test units --venv --requirements --python $(SANITY_PYTHON)
+
+units-newer: $(VENV_NEWER)/.stamp
+	.ci/ansible-test --bin $(VENV_NEWER)/bin/ansible-test units --venv --requirements --python $(NEWER_PYTHON_VERSION)
+
+lint: lint-yaml lint-ansible
+
+lint-yaml: venv
+	yamllint --strict .
+
+lint-ansible: venv
+	@if [ -z "$(strip $(LINT_DIRS))" ]; then echo "ansible-lint: no roles/, playbooks/ or molecule/ yet"; \
+	else echo "ansible-lint --profile production $(LINT_DIRS)"; ansible-lint --profile production $(LINT_DIRS); fi
+
+changelog: venv
+	antsibull-changelog lint
+	antsibull-changelog generate
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist
