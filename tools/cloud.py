@@ -136,9 +136,8 @@ class CloudView:
         labels = {}
         for server in servers.values():
             for key, value in (server.get("metadata") or {}).items():
-                if key.startswith(NAME_KEY_PREFIX):
-                    labels.setdefault(value, key[len(NAME_KEY_PREFIX):])
-                    labels.setdefault(key[len(NAME_KEY_PREFIX):], key[len(NAME_KEY_PREFIX):])
+                if key.startswith(NAME_KEY_PREFIX):  # the modules label members: name -> address id
+                    labels[value] = key[len(NAME_KEY_PREFIX):]
         result = []
         for ip in self.get("network", f"/ip_addresses?network_id={net['id']}&type=shared")["ip_addresses"]:
             ports = self.get("network", f"/ip_addresses/{ip['id']}/ports")["ip_addresses_ports"]
@@ -146,5 +145,5 @@ class CloudView:
                                "associated": p["service"] == "compute"} for p in ports),
                              key=lambda m: m["server"])
             result.append({"id": ip["id"], "address": ip["address"], "version": int(ip["version"]),
-                           "name": labels.get(ip["id"]) or labels.get(ip["address"]), "members": members})
+                           "name": labels.get(ip["id"]), "members": members})
         return sorted(result, key=lambda ip: (ip["version"], ip["address"]))

@@ -1,0 +1,90 @@
+"""`make bench`: how fast and how quiet the collection is. Prints a table, saves bench-results.json.
+
+Control plane (always): the seed's 10 servers / 8 shared IPs converging against the simulator with
+50 ms added per API call, cold and as a no-op re-run. Data plane (as root, in the lab): the
+interruption a client sees for a hard failure, a failed health check and a planned move, at the
+default timers and a fast profile; GARPs per move; the role's converge and idempotent re-run times.
+Every figure is the median of several runs, with min and max. Nothing here asserts a time.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+from tools.bench_cloud import bench_control_plane
+from tools.paths import ROOT, ensure_importable
+from tools.progress import fail, step
+from tools.stats import show
+from tools.table import table
+
+RESULTS = ROOT / "bench-results.json"
+
+
+def _stop(signum, frame):
+    for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(other, signal.SIG_IGN)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def control_plane_rows(cp):
+    rows = []
+    for kind, label in (("cold", "cold converge"), ("noop", "no-op re-run")):
+        r = cp[kind]
+        methods = ", ".join(f"{m} {show(s)}" for m, s in sorted(r["by_method"].items()))
+        rows.append([f"control plane: {label}", show(r["seconds"], " s", 1), show(r["calls"]), methods,
+                     show(r["critical_calls"]) + ("" if r["critical_from_timestamps"] else " (all calls)"),
+                     show(r["ratio"], "", 2)])
+    return table(["figure", "wall time", "API calls", "calls by method", "critical path", "wall/(path x latency)"],
+                 rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="added latency per API call (default 50)")
+    parser.add_argument("--control-plane", action="store_true", help="skip the lab figures")
+    args = parser.parse_args(argv)
+    ensure_importable()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    results = {"runs": args.runs, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    started = time.monotonic()
+    try:
+        results["control_plane"] = bench_control_plane(runs=args.runs, latency_ms=args.latency_ms)
+        if args.control_plane:
+            results["data_plane"] = {"skipped": "asked for with --control-plane"}
+        elif os.geteuid() != 0:
+            results["data_plane"] = {"skipped": "not root: the lab needs root"}
+        else:
+            from tools.bench_lab import bench_data_plane
+            results["data_plane"] = bench_data_plane(runs=args.runs)
+    except KeyboardInterrupt as stop:
+        fail(f"interrupted ({stop or 'SIGINT'}); cleaned up, nothing saved")
+        return 130
+    except Exception as err:  # noqa: BLE001 - one readable line, non-zero exit
+        fail(str(err))
+        return 1
+    results["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    cp = results["control_plane"]
+    print()
+    print(f"Control plane: {cp['servers']} servers, {cp['addresses']} shared IPs x {cp['members_per_address']} "
+          f"members, {cp['latency_ms']} ms added per API call; median (min-max) of {args.runs} runs")
+    print(control_plane_rows(cp))
+    dp = results["data_plane"]
+    print()
+    if "skipped" in dp:
+        print(f"Data plane: skipped ({dp['skipped']})")
+    else:
+        from tools.bench_lab import data_plane_report
+        print(data_plane_report(dp, args.runs))
+    print()
+    step(f"Saved {RESULTS.relative_to(ROOT)} ({results['seconds']} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

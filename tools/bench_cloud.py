@@ -1,0 +1,90 @@
+"""Control-plane figures: the seed's 10-server / 8-address cluster converging against the simulator
+with added latency per call, cold and as a no-op re-run."""
+
+import json
+
+from tools.cloud import DEMO_LOGIN, simulator
+from tools.paths import ROOT, WORK
+from tools.playbook import cloud_env, run_playbook
+from tools.progress import detail, step
+from tools.stats import summary
+
+SERVERS = [f"node{i:02d}" for i in range(1, 11)]
+ADDRESSES = 8
+PER_ADDRESS = 3  # a cluster-net port carries 5 addresses, 2 of them its own fixed v4 and v6: 3 shared at most
+PLAYBOOK = ROOT / "tools" / "bench_cloud.yml"
+
+
+def cluster_vars():
+    """8 shared IPs, each on 3 of the 10 servers, spread so that every server carries 2 or 3 of them."""
+    shared = []
+    for i in range(ADDRESSES):
+        members = [SERVERS[(i * PER_ADDRESS + k) % len(SERVERS)] for k in range(PER_ADDRESS)]
+        shared.append({"name": f"svc{i + 1}", "address": f"192.168.100.{100 + i}", "members": members,
+                       "preferred": members[:1]})
+    return {"shared_ips": shared}
+
+
+def inventory(path):
+    path.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n")
+    return path
+
+
+def critical_calls(log):
+    """Calls on the critical path: with start/end times in the simulator's log, the longest chain of calls
+    that do not overlap; without them, every call (an upper bound)."""
+    timed = [e for e in log if "start" in e and "end" in e]
+    if len(timed) != len(log) or not log:
+        return len(log), False
+    chain, last_end = 0, float("-inf")
+    for entry in sorted(timed, key=lambda e: e["end"]):  # most calls in sequence: earliest-end greedy
+        if entry["start"] >= last_end:
+            chain += 1
+            last_end = entry["end"]
+    return chain, True
+
+
+def _one(sim, inv, log, latency_ms, extra):
+    sim.reset_counters()
+    run = run_playbook(inv, log, extra_vars={"shared_ip_identity_url": sim.identity_url, **extra},
+                       env=cloud_env(DEMO_LOGIN), playbook=PLAYBOOK)
+    if run.rc != 0:
+        raise RuntimeError(f"converge failed (rc {run.rc}); see {log}")
+    counters = sim.counters()
+    critical, timed = critical_calls(sim.control("GET", "log"))
+    return {"seconds": run.seconds, "changed": run.changed, "calls": counters["total"],
+            "by_method": counters["by_method"], "critical_calls": critical, "critical_timed": timed,
+            "ratio": run.seconds / (critical * latency_ms / 1000.0) if critical else None}
+
+
+def bench_control_plane(runs=3, latency_ms=50):
+    work = WORK / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    inv = inventory(work / "inventory-cloud.yml")
+    extra = cluster_vars()
+    results = {"cold": [], "noop": []}
+    with simulator(work / "fakecloud.log") as sim:
+        for i in range(runs):
+            sim.reset_state()
+            sim.faults(latency_ms=latency_ms)
+            for kind in ("cold", "noop"):
+                step(f"control plane: {kind} converge {i + 1}/{runs} (10 servers, 8 addresses, {latency_ms} ms/call)")
+                one = _one(sim, inv, work / f"cloud-{kind}-{i + 1}.log", latency_ms, extra)
+                detail(f"{one['seconds']:.1f}s, {one['calls']} calls {json.dumps(one['by_method'])}, "
+                       f"{one['changed']} changed")
+                results[kind].append(one)
+        sim.faults(latency_ms=0)
+    out = {"latency_ms": latency_ms, "servers": len(SERVERS), "addresses": ADDRESSES, "members_per_address": PER_ADDRESS}
+    for kind, runs_ in results.items():
+        methods = sorted({m for r in runs_ for m in r["by_method"]})
+        out[kind] = {
+            "seconds": summary([r["seconds"] for r in runs_]),
+            "calls": summary([r["calls"] for r in runs_]),
+            "by_method": {m: summary([r["by_method"].get(m, 0) for r in runs_]) for m in methods},
+            "critical_calls": summary([r["critical_calls"] for r in runs_]),
+            "critical_from_timestamps": all(r["critical_timed"] for r in runs_),
+            "ratio": summary([r["ratio"] for r in runs_]),
+            "changed": summary([r["changed"] for r in runs_]),
+        }
+    return out

@@ -1,0 +1,137 @@
+"""`make demo`: the collection's main job end to end, on the simulator and the local lab.
+
+As root: starts the cloud simulator, boots a 3-member systemd-nspawn lab whose members play the
+simulator's servers node01..node03, runs playbooks/site.yml against both, shows who holds which
+shared IP, cuts one member off the network, shows the addresses moving, the gratuitous ARP that
+announced them and the interruption a client saw, restores the member, and exits 0 only when every
+address ended on its preferred member and stayed reachable. Without root: the control-plane half
+(simulator + modules) alone. Always cleans up: simulator stopped, lab down.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+from contextlib import ExitStack
+
+from tools import cluster
+from tools.cloud import DEMO_LOGIN, CloudView, simulator
+from tools.paths import WORK, ensure_importable
+from tools.playbook import cloud_env, run_playbook
+from tools.progress import block, detail, fail, step
+from tools.table import table
+
+DEMO_DIR = WORK / "demo"
+LAB_NAME = "demo"
+MEMBERS = 3
+
+
+class Interrupted(Exception):
+    pass
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_signal(signum, frame):
+    """First stop signal: unwind (cleanup runs on the way out); later ones must not cut the cleanup short."""
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def lab_prerequisites():
+    """Why the lab cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "not running as root (the lab's containers, bridge and packet capture need root)"
+    missing = [tool for tool in ("systemd-nspawn", "debootstrap", "tcpdump", "ip") if not shutil.which(tool)]
+    if missing:
+        return "missing tools: " + ", ".join(missing) + " (`make deps` installs them as root)"
+    return None
+
+
+def control_plane_inventory():
+    """The inventory of the control-plane half: the members exist only as cloud servers."""
+    path = DEMO_DIR / "inventory.yml"
+    hosts = "".join(f"        node{i:02d}:\n" for i in range(1, MEMBERS + 1))
+    path.write_text("all:\n  children:\n    members:\n      hosts:\n" + hosts)
+    return path
+
+
+def converge(inventory, sim, log, limit=None, extra_vars=None):
+    step("Running playbooks/site.yml (log: %s)" % log.relative_to(WORK.parent.parent))
+    run = run_playbook(inventory, log, extra_vars={"shared_ip_identity_url": sim.identity_url, **(extra_vars or {})},
+                       env=cloud_env(DEMO_LOGIN), limit=limit, on_task=lambda name: detail("· " + name))
+    if run.rc != 0:
+        block(run.tail())
+        raise RuntimeError(f"ansible-playbook exited with {run.rc}; full log: {log}")
+    step(f"Playbook done in {run.seconds:.1f}s: {run.changed} changes")
+    return run
+
+
+def show_cloud(sim):
+    """The shared IPs as the cloud sees them, read independently of the modules."""
+    shared = CloudView(sim.identity_url).shared_ips(cluster.network_name())
+    rows = [[ip["name"] or "-", ip["address"],
+             " ".join(m["server"] + ("" if m["associated"] else "(not associated)") for m in ip["members"])]
+            for ip in shared]
+    step("The cloud now lets these members carry the shared IPs:")
+    block(table(["name", "address", "members (shared and associated)"], rows))
+    return shared
+
+
+def check_cloud(shared, members):
+    """Every wanted address exists, shared and associated on every member."""
+    problems = []
+    by_name = {ip["name"]: ip for ip in shared}
+    for want in cluster.wanted_shared_ips():
+        ip = by_name.get(want.name)
+        if ip is None:
+            problems.append(f"{want.name}: not in the cloud")
+            continue
+        servers = sorted(m["server"] for m in ip["members"] if m["associated"])
+        if servers != sorted(members):
+            problems.append(f"{want.name}: associated with {servers}, expected {sorted(members)}")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--control-plane", action="store_true", help="run only the control-plane half")
+    args = parser.parse_args(argv)
+    ensure_importable()
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _on_signal)
+    members = [f"node{i:02d}" for i in range(1, MEMBERS + 1)]
+    why_not = "asked for with --control-plane" if args.control_plane else lab_prerequisites()
+    step("failover.shared_ip demo: %s" % ("control plane only (" + why_not + ")" if why_not
+                                         else "cloud simulator + local lab + failover"))
+    try:
+        with ExitStack() as cleanup:
+            sim = cleanup.enter_context(simulator(DEMO_DIR / "fakecloud.log"))
+            step(f"Cloud simulator listening on {sim.url} (identity_url {sim.identity_url})")
+            if why_not:
+                converge(control_plane_inventory(), sim, DEMO_DIR / "playbook.log", limit="localhost")
+                problems = check_cloud(show_cloud(sim), members)
+            else:
+                from tools.dataplane import demo_data_plane
+                problems = demo_data_plane(cleanup, sim, members, converge, show_cloud, check_cloud)
+            step("Cleaning up")
+    except Interrupted as stop:
+        fail(f"interrupted by {stop}; cleaned up")
+        return 130
+    except Exception as err:  # noqa: BLE001 - the demo reports any failure in one line and exits non-zero
+        fail(str(err))
+        return 1
+    if problems:
+        for problem in problems:
+            fail(problem)
+        return 1
+    step("Demo OK" + (" (control plane only: run as root for the lab and the failover)" if why_not else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
