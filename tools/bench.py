@@ -35,7 +35,7 @@ def control_plane_rows(cp):
         r = cp[kind]
         methods = ", ".join(f"{m} {show(s)}" for m, s in sorted(r["by_method"].items()))
         rows.append([f"control plane: {label}", show(r["seconds"], " s", 1), show(r["calls"]), methods,
-                     show(r["critical_calls"]) + ("" if r["critical_from_timestamps"] else " (all calls)"),
+                     show(r["critical_calls"]),
                      show(r["ratio"], "", 2)])
     return table(["figure", "wall time", "API calls", "calls by method", "critical path", "wall/(path x latency)"],
                  rows)

@@ -1,0 +1,42 @@
+"""The benchmark's derived figures: calls on the critical path, median/min/max."""
+
+import pytest
+
+from tools.bench_cloud import cluster_vars, critical_calls
+from tools.stats import show, summary
+
+
+def _log(*times):
+    return [{"time": t, "method": "GET"} for t in times]
+
+
+@pytest.mark.parametrize("times, expected", [
+    ((), 0),
+    ((0.0,), 1),
+    ((0.0, 0.05, 0.10, 0.15), 4),                     # one after the other
+    ((0.0, 0.001, 0.002, 0.003), 1),                  # four at once (a pool)
+    ((0.0, 0.001, 0.002, 0.003, 0.06, 0.061), 2),     # two rounds of a pool
+    ((0.0, 0.2, 0.201, 0.5), 3),                      # a gap, a pair, another call
+])
+def test_critical_path_counts_calls_that_ran_one_after_the_other(times, expected):
+    assert critical_calls(_log(*times), latency_ms=50) == expected
+
+
+def test_benchmark_cluster_fits_the_port_address_limit():
+    """8 addresses on 10 servers; a cluster-net port carries at most 3 shared IPs next to its 2 fixed ones."""
+    shared = cluster_vars()["shared_ips"]
+    assert len(shared) == 8
+    load = {}
+    for ip in shared:
+        assert len(set(ip["members"])) == len(ip["members"]) >= 2
+        for member in ip["members"]:
+            load[member] = load.get(member, 0) + 1
+    assert len(load) == 10 and max(load.values()) <= 3
+
+
+def test_summary_shows_median_with_min_and_max():
+    s = summary([3.0, 1.0, 2.0])
+    assert (s["median"], s["min"], s["max"]) == (2.0, 1.0, 3.0)
+    assert show(s, " s", 1) == "2.0 s (1.0-3.0)"
+    assert show(summary([5]), " ms") == "5 ms"
+    assert show(None) == "n/a"
