@@ -1,0 +1,62 @@
+"""The client host: a network namespace on the bridge that talks to the shared addresses."""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import _proc
+from ._run import LabError, run
+
+PROBE = Path(__file__).with_name("probe.py")
+
+
+class Probe:
+    """A running probe (see probe.py) writing its JSON result to `path` when stopped."""
+
+    def __init__(self, path, pid):
+        self.path, self.pid = Path(path), pid
+
+    def stop(self):
+        _proc.stop(self.pid, str(self.path), timeout=5)
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError) as exc:
+            raise LabError(f"probe wrote no result to {self.path}") from exc
+
+
+class Client:
+    def __init__(self, netns, workdir):
+        self.netns, self.workdir = netns, Path(workdir)
+
+    def exec(self, cmd, timeout=30, check=True):
+        return run(["ip", "netns", "exec", self.netns, *cmd], timeout=timeout, check=check)
+
+    def neighbour(self, address):
+        """The client's neighbour entry for `address`: {address, mac, state} (mac None if unresolved)."""
+        out = self.exec(["ip", "-j", "neigh", "show", "to", address, "dev", "eth0"]).stdout
+        entries = json.loads(out or "[]")
+        if not entries:
+            return {"address": address, "mac": None, "state": None}
+        entry = entries[0]
+        return {"address": address, "mac": entry.get("lladdr"), "state": ",".join(entry.get("state", []))}
+
+    def forget(self, address):
+        """Drop the client's neighbour entry for `address` (so the next packet resolves afresh)."""
+        self.exec(["ip", "neigh", "del", address, "dev", "eth0"], check=False)
+
+    def start_probe(self, address, max_seconds=60, interval_ms=10, tag=None):
+        """Start pinging `address` every `interval_ms`; stop() returns the measurements."""
+        tag = tag or f"probe-{address.replace(':', '_')}-{time.time_ns()}"
+        path = self.workdir / f"{tag}.json"
+        path.unlink(missing_ok=True)
+        pid = _proc.spawn(["ip", "netns", "exec", self.netns, sys.executable, str(PROBE), "--address", address,
+                           "--seconds", str(max_seconds), "--interval-ms", str(interval_ms), "--out", str(path)],
+                          self.workdir / f"{tag}.log")
+        return Probe(path, pid)
+
+    def probe(self, address, seconds=2.0, interval_ms=10):
+        """Ping `address` for `seconds` and return the measurements (blocking)."""
+        out = self.exec([sys.executable, str(PROBE), "--address", address, "--seconds", str(seconds),
+                         "--interval-ms", str(interval_ms)], timeout=seconds + 15).stdout
+        return json.loads(out)

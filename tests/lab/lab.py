@@ -1,0 +1,278 @@
+"""The Lab: members on a bridge plus a client, built from the cached image, torn down without trace."""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from . import _proc, network
+from ._run import LabError, require_root, run
+from .capture import Capture
+from .client import Client, Probe
+from .image import ensure_image
+from .member import Member
+
+REPO = Path(__file__).resolve().parents[2]
+STATE_ROOT = Path(os.environ.get("FSIP_LAB_STATE", REPO / ".lab"))
+RUN_ROOT = Path(os.environ.get("FSIP_LAB_RUN", "/var/lib/fsip-lab"))
+DEFAULT_NAME = "lab"
+TOOLS = ("debootstrap", "systemd-nspawn", "nsenter", "ip", "tcpdump", "ssh", "ssh-keygen", "mount")
+SSH_OPTIONS = ("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+               "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=2")
+
+
+class Lab:
+    """A lab called `name` with `members` containers node01..nodeNN (see README.md)."""
+
+    def __init__(self, name=DEFAULT_NAME, members=3, distro="bookworm", log=print):
+        if not name.replace("-", "").isalnum() or len(name) > 10:
+            raise LabError(f"lab name {name!r} must be letters, digits and '-', at most 10 characters")
+        if not 1 <= members <= 9:
+            raise LabError(f"members={members} must be between 1 and 9")
+        self.name, self.distro, self.log = name, distro, log
+        self.state_dir = STATE_ROOT / name
+        self.run_dir = RUN_ROOT / name
+        self.bridge = network.bridge_name(name)
+        self.state = self._load() or {"name": name, "distro": distro, "members": {}}
+        self.count = members if not self.state["members"] else len(self.state["members"])
+        self.client = Client(network.netns_name(name), self.state_dir)
+
+    # -- paths and state ----------------------------------------------------------------------
+    @property
+    def key(self):
+        return self.state_dir / "id_ed25519"
+
+    @property
+    def inventory(self):
+        return self.state_dir / "inventory.yml"
+
+    @property
+    def names(self):
+        return [f"node{i:02d}" for i in range(1, self.count + 1)]
+
+    def _load(self):
+        try:
+            return json.loads((self.state_dir / "state.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _save(self):
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_dir / "state.json.tmp"
+        tmp.write_text(json.dumps(self.state, indent=2) + "\n")
+        os.replace(tmp, self.state_dir / "state.json")
+
+    def member(self, name):
+        if name not in self.names:
+            raise LabError(f"no member {name!r} in lab {self.name!r} (members: {', '.join(self.names)})")
+        index = int(name[4:])
+        return Member(self.name, name, index, self.run_dir / name, self.state["members"].setdefault(name, {}))
+
+    @property
+    def members(self):
+        return [self.member(name) for name in self.names]
+
+    # -- up / down -----------------------------------------------------------------------------
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()
+
+    def up(self, timeout=180):
+        """Build what is missing and wait until every member answers ssh. Idempotent."""
+        require_root()
+        missing = [tool for tool in TOOLS if not shutil.which(tool)]
+        if missing:
+            raise LabError(f"missing host tools: {', '.join(missing)} (run `make deps`)")
+        started = time.monotonic()
+        try:
+            self._up(timeout)
+        except BaseException:
+            self.log(f"lab {self.name}: up failed, tearing down")
+            self.down()
+            raise
+        self.log(f"lab {self.name}: {self.count} members up in {time.monotonic() - started:.1f}s")
+        return self
+
+    def _up(self, timeout):
+        image = ensure_image(self.distro, log=self.log)
+        self.state.update(image=str(image), distro=self.distro)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._save()
+        if not self.key.exists():
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"fsip-lab-{self.name}", "-f", str(self.key)])
+        self.key.chmod(0o600)
+        network.ensure_bridge(self.bridge)
+        network.ensure_client(self.name)
+        pubkey = self.key.with_suffix(".pub").read_text()
+        for member in self.members:
+            member.prepare(image, pubkey)
+            member.start(self.bridge, self.state_dir / f"{member.name}.log")
+            self._save()
+        deadline = time.monotonic() + timeout
+        for member in self.members:
+            member.wait_booted(deadline)
+            member.mac()
+        self._save()
+        self._write_inventory()
+        for member in self.members:
+            self._wait_ssh(member, deadline)
+
+    def _wait_ssh(self, member, deadline):
+        while True:
+            proc = subprocess.run(["ssh", *self.ssh_args(), f"root@{member.ipv4}", "true"],
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+            if proc.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise LabError(f"{member.name}: ssh to {member.ipv4} does not answer: {proc.stderr.strip()}")
+            time.sleep(0.3)
+
+    def ssh_args(self):
+        return ["-i", str(self.key), *SSH_OPTIONS]
+
+    def _write_inventory(self):
+        lines = ["# Written by tests/lab for the lab %r; removed by `python -m tests.lab down`." % self.name,
+                 "all:", "  children:", "    members:", "      hosts:"]
+        for member in self.members:
+            lines += [f"        {member.name}:", f"          ansible_host: {member.ipv4}",
+                      f"          lab_ipv6: \"{member.ipv6}\"", f"          lab_mac: \"{member.mac()}\""]
+        ssh_common = " ".join(SSH_OPTIONS[:-2])
+        lines += ["      vars:", "        ansible_user: root",
+                  f"        ansible_ssh_private_key_file: {self.key}",
+                  f"        ansible_ssh_common_args: \"{ssh_common}\"",
+                  "        ansible_python_interpreter: /usr/bin/python3",
+                  f"        lab_name: {self.name}", f"        lab_bridge: {self.bridge}"]
+        self.inventory.write_text("\n".join(lines) + "\n")
+
+    def down(self):
+        """Remove everything this lab made: processes, mounts, links, namespace, rules, state."""
+        require_root()
+        for marker in (str(self.state_dir), str(self.run_dir) + "/"):
+            for pid in _proc.find(marker):
+                _proc.stop(pid, marker, timeout=3)
+        for name in list(self.state.get("members", {})):
+            Member(self.name, name, int(name[4:]), self.run_dir / name, self.state["members"][name]).stop()
+        for pid in _proc.find(f"-D {self.run_dir}/") + _proc.find(str(self.run_dir) + "/"):
+            _proc.stop(pid, str(self.run_dir) + "/", timeout=5)
+        for mount in _mounts_under(self.run_dir):
+            if run(["umount", mount], check=False).returncode != 0:
+                run(["umount", "-l", mount], check=False)
+        if _mounts_under(self.run_dir):
+            raise LabError(f"mounts under {self.run_dir} are still busy; not removing it")
+        image = self.state.get("image")
+        if image:
+            network.heal(self.name, image)
+        network.delete_netns(self.client.netns)
+        network.delete_link(network.client_veth(self.name))
+        network.delete_link(self.bridge)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        self.state = {"name": self.name, "distro": self.distro, "members": {}}
+
+    # -- status --------------------------------------------------------------------------------
+    def status(self):
+        members = {}
+        for member in self.members:
+            members[member.name] = {"running": member.running(), "ipv4": member.ipv4, "ipv6": member.ipv6,
+                                    "mac": member.state.get("mac"), "veth": member.state.get("veth"),
+                                    "link": self._link_state(member.state.get("veth"))}
+        return {"name": self.name, "distro": self.state.get("distro"), "bridge": self.bridge,
+                "bridge_present": network.link_exists(self.bridge), "client_netns": self.client.netns,
+                "inventory": str(self.inventory), "ssh_key": str(self.key), "members": members,
+                "partitioned": bool(self.state.get("partition"))}
+
+    @staticmethod
+    def _link_state(veth):
+        if not veth or not network.link_exists(veth):
+            return None
+        return "up" if "UP" in json.loads(run(["ip", "-j", "link", "show", veth]).stdout)[0]["flags"] else "down"
+
+    # -- faults ----------------------------------------------------------------------------------
+    def cut_link(self, name):
+        """Hard failure of `name`: its link goes down on the host side (no goodbye on the wire)."""
+        network.set_link(self.member(name).veth, up=False)
+
+    def restore_link(self, name):
+        network.set_link(self.member(name).veth, up=True)
+
+    def partition(self, side_a, side_b):
+        """Cut member-to-member traffic between the two sets; host and client still reach both."""
+        side_a, side_b = list(side_a), list(side_b)
+        if set(side_a) & set(side_b) or not side_a or not side_b:
+            raise LabError(f"partition needs two disjoint, non-empty sets of members: {side_a} / {side_b}")
+        network.partition(self.name, self.state["image"], [self.member(n).veth for n in side_a],
+                          [self.member(n).veth for n in side_b])
+        self.state["partition"] = [side_a, side_b]
+        self._save()
+
+    def heal(self):
+        network.heal(self.name, self.state["image"])
+        self.state.pop("partition", None)
+        self._save()
+
+    def mac_of(self, name):
+        return self.member(name).mac()
+
+    def holder_of(self, address):
+        """The member whose MAC the client would resolve `address` to now, from the MAC table (or None)."""
+        macs = {self.mac_of(name): name for name in self.names}
+        return macs.get(self.client.neighbour(address)["mac"])
+
+    # -- wire ------------------------------------------------------------------------------------
+    def start_capture(self, tag="capture", max_seconds=600):
+        """tcpdump on the bridge for GARPs and unsolicited NAs; `.stop()` returns them."""
+        capture = Capture.start(self.bridge, self.state_dir / f"{tag}.pcap", max_seconds=max_seconds)
+        self.state.setdefault("captures", {})[tag] = capture.pid
+        self._save()
+        return capture
+
+    def capture(self, tag="capture"):
+        """The Capture started under `tag` (possibly by another process)."""
+        pid = self.state.get("captures", {}).get(tag)
+        if pid is None:
+            raise LabError(f"no capture {tag!r} running in lab {self.name!r}")
+        return Capture(self.state_dir / f"{tag}.pcap", pid)
+
+    def start_probe(self, address, tag="probe", max_seconds=120, interval_ms=10):
+        """Client pings `address` every `interval_ms` until `.stop()` (or max_seconds)."""
+        probe = self.client.start_probe(address, max_seconds=max_seconds, interval_ms=interval_ms, tag=tag)
+        self.state.setdefault("probes", {})[tag] = probe.pid
+        self._save()
+        return probe
+
+    def probe(self, tag="probe"):
+        """The Probe started under `tag` (possibly by another process)."""
+        pid = self.state.get("probes", {}).get(tag)
+        if pid is None:
+            raise LabError(f"no probe {tag!r} running in lab {self.name!r}")
+        return Probe(self.state_dir / f"{tag}.json", pid)
+
+
+def _mounts_under(path):
+    prefix = str(path).rstrip("/") + "/"
+    mounts = []
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        target = line.split()[1].replace("\\040", " ")
+        if target.startswith(prefix):
+            mounts.append(target)
+    return sorted(mounts, key=len, reverse=True)
+
+
+def all_lab_names():
+    """Every lab that left anything behind: state dirs, run dirs, bridges."""
+    names = set()
+    for root in (STATE_ROOT, RUN_ROOT):
+        if root.is_dir():
+            names.update(entry.name for entry in root.iterdir() if entry.is_dir())
+    for link in network.links():
+        if link["ifname"].startswith("fsip-"):
+            names.add(link["ifname"][5:])
+    for ns in network.netns_list():
+        if ns.startswith("fsip-") and ns.endswith("-client"):
+            names.add(ns[5:-7])
+    return sorted(names)

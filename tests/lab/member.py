@@ -1,0 +1,177 @@
+"""One member: an overlay over the cached image, booted with systemd-nspawn on the lab bridge."""
+
+import os
+import secrets
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from ._run import LabError, run
+from .network import member_addresses, veth_of_container
+
+_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+_NET_SCRIPT = """\
+#!/bin/sh
+# fsip lab: static addresses on host0 (no DAD: the lab plan is collision-free).
+set -e
+ip link set lo up
+ip link set host0 up
+ip addr replace {v4}/24 dev host0
+ip addr replace {v6}/64 dev host0 nodad
+"""
+
+_NET_UNIT = """\
+[Unit]
+Description=fsip lab addresses on host0
+DefaultDependencies=no
+Before=network.target ssh.service
+After=systemd-sysctl.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/fsip-lab-net
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+class Member:
+    """A running (or to-be-started) container. `workdir` holds upper/, work/ and root/."""
+
+    def __init__(self, lab, name, index, workdir, state):
+        self.lab, self.name, self.index = lab, name, index
+        self.workdir = Path(workdir)
+        self.root = self.workdir / "root"
+        self.state = state  # dict persisted by the Lab: {"nspawn_pid": .., "veth": .., "mac": ..}
+        self.ipv4, self.ipv6 = member_addresses(index)
+
+    # -- life cycle -------------------------------------------------------------------------
+    def prepare(self, image, pubkey):
+        """Mount the overlay and give this member its identity (idempotent)."""
+        for sub in ("upper", "work", "root"):
+            (self.workdir / sub).mkdir(parents=True, exist_ok=True)
+        if not os.path.ismount(self.root):
+            run(["mount", "-t", "overlay", "overlay", "-o",
+                 f"lowerdir={image},upperdir={self.workdir / 'upper'},workdir={self.workdir / 'work'}",
+                 str(self.root)])
+        etc = self.root / "etc"
+        if not (etc / "machine-id").read_text().strip():
+            (etc / "machine-id").write_text(secrets.token_hex(16) + "\n")
+        (etc / "hostname").write_text(f"{self.name}\n")
+        if not list((etc / "ssh").glob("ssh_host_*_key")):
+            run(["ssh-keygen", "-A", "-f", str(self.root)])
+        ssh_dir = self.root / "root/.ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        keys = ssh_dir / "authorized_keys"
+        keys.write_text(pubkey)
+        keys.chmod(0o600)
+        script = self.root / "usr/local/sbin/fsip-lab-net"
+        script.write_text(_NET_SCRIPT.format(v4=self.ipv4, v6=self.ipv6))
+        script.chmod(0o755)
+        (etc / "systemd/system/fsip-lab-net.service").write_text(_NET_UNIT)
+        wants = etc / "systemd/system/multi-user.target.wants/fsip-lab-net.service"
+        if not wants.is_symlink():
+            wants.symlink_to("/etc/systemd/system/fsip-lab-net.service")
+        # The apt lists were fresh when the image was built: say so, as a new cloud image would.
+        stamp = self.root / "var/lib/apt/periodic/update-success-stamp"
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+
+    def start(self, bridge, logfile):
+        if self.running():
+            return
+        machine = f"{self.lab}-{self.name}"
+        cmd = ["systemd-nspawn", "--quiet", "-D", str(self.root), "--boot", "--register=no", "--keep-unit",
+               f"--network-bridge={bridge}", f"--machine={machine}", f"--hostname={self.name}",
+               "--console=passive", "--link-journal=no", "--resolv-conf=off", "--timezone=off"]
+        with open(logfile, "ab") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        self.state.update(nspawn_pid=proc.pid, root=str(self.root))
+        self.state.pop("veth", None)
+        self.state.pop("mac", None)
+
+    def wait_booted(self, deadline):
+        """Wait until the container's init exists and host0 is on the bridge."""
+        while time.monotonic() < deadline:
+            if not self._nspawn_alive():
+                raise LabError(f"{self.name}: systemd-nspawn exited during boot (see its log in the lab state dir)")
+            pid = self.init_pid()
+            if pid and Path(f"/proc/{pid}/root/sys/class/net/host0").exists():
+                self.state["veth"] = veth_of_container(pid)
+                return
+            time.sleep(0.1)
+        raise LabError(f"{self.name}: did not boot in time")
+
+    def stop(self, timeout=15):
+        """Kill the container (its whole PID namespace) and wait for nspawn to clean up."""
+        pid = self.state.get("nspawn_pid")
+        if pid and self._nspawn_alive():
+            init = self.init_pid()
+            if init:
+                _kill(init, signal.SIGKILL)
+            deadline = time.monotonic() + timeout
+            while self._nspawn_alive() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if self._nspawn_alive():
+                _kill(pid, signal.SIGKILL)
+        self.state.pop("nspawn_pid", None)
+
+    def unmount(self):
+        if os.path.ismount(self.root):
+            if run(["umount", str(self.root)], check=False).returncode != 0:
+                run(["umount", "-l", str(self.root)], check=False)
+
+    # -- facts ------------------------------------------------------------------------------
+    def running(self):
+        return self._nspawn_alive() and self.init_pid() is not None
+
+    def _nspawn_alive(self):
+        pid = self.state.get("nspawn_pid")
+        if not pid:
+            return False
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return bool(cmdline) and cmdline[0].endswith(b"systemd-nspawn") and str(self.root).encode() in cmdline
+
+    def init_pid(self):
+        """PID (on the host) of the container's systemd, or None."""
+        pid = self.state.get("nspawn_pid")
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return None
+        return int(children[0]) if children else None
+
+    @property
+    def veth(self):
+        """Host-side interface of this member's link (what cut_link sets down)."""
+        return self.state["veth"]
+
+    def mac(self):
+        if "mac" not in self.state:
+            self.state["mac"] = self.exec(["cat", "/sys/class/net/host0/address"]).stdout.strip()
+        return self.state["mac"]
+
+    # -- actions ----------------------------------------------------------------------------
+    def exec(self, cmd, timeout=60, check=True, input=None):
+        """Run a command inside the member (all its namespaces). `cmd` is a list or a shell string."""
+        pid = self.init_pid()
+        if not pid:
+            raise LabError(f"{self.name} is not running")
+        argv = ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        return run(["nsenter", "-t", str(pid), "-a", "env", "-i", _PATH, "LC_ALL=C", *argv],
+                   timeout=timeout, check=check, input=input)
+
+
+def _kill(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
