@@ -1,0 +1,42 @@
+"""Command line: python3 tests/fakecloud --port PORT [options]. Prints the listening line once ready."""
+import argparse
+import signal
+import sys
+
+from .faults import FaultError
+from .server import Simulator
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog="fakecloud", description="Local simulator of the Rackspace shared IP APIs.")
+    p.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free port)")
+    p.add_argument("--fixture", help="YAML fixture file (needs PyYAML); default: the built-in fixture")
+    p.add_argument("--latency-ms", type=float, default=0, help="delay every cloud request by this much")
+    p.add_argument("--error-rate", type=float, default=0.0, help="fraction (0-1) of requests answered with an error")
+    p.add_argument("--error-status", type=int, default=503, help="status of those errors: 500, 503, 413, 429, ...")
+    p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds for 413/429/503")
+    p.add_argument("--drop-after-write-rate", type=float, default=0.0,
+                   help="fraction (0-1) of writes applied and then answered by closing the connection")
+    p.add_argument("--token-ttl", type=float, default=None, help="token lifetime in seconds (default 86400)")
+    p.add_argument("--seed", type=int, default=None, help="seed for the random faults")
+    p.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        sim = Simulator(port=args.port, fixture=args.fixture, latency_ms=args.latency_ms, token_ttl=args.token_ttl,
+                        error_rate=args.error_rate, error_status=args.error_status, retry_after=args.retry_after,
+                        drop_after_write_rate=args.drop_after_write_rate, seed=args.seed, verbose=args.verbose)
+    except (FaultError, ValueError, OSError) as exc:
+        sys.exit("fakecloud: %s" % exc)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("fakecloud listening on %s" % sim.url, flush=True)
+    try:
+        sim.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        sim.httpd.server_close()
+    return 0

@@ -1,0 +1,162 @@
+"""The route table: each route's name is "METHOD template", e.g.
+"PUT /compute/{region}/v2/{tenant}/servers/{server_id}/ip_associations/{ip_id}".
+The same names key the counters of /_sim/counters.
+"""
+import re
+from urllib.parse import unquote
+
+from .paging import listing
+
+NETWORK = "/network/{region}/v2.0"
+COMPUTE = "/compute/{region}/v2/{tenant}"
+
+
+class Request:
+    """What a handler gets: the state, path parameters, query (dict of lists), parsed JSON body, tenant."""
+
+    def __init__(self, state, params, query, body, tenant, page_url):
+        self.state, self.params, self.query, self.body = state, params, query, body
+        self.tenant, self.page_url = tenant, page_url
+
+    @property
+    def scope(self):
+        return self.tenant, self.params["region"]
+
+
+def _filters(req):
+    return {k: v for k, v in req.query.items() if k not in ("limit", "marker", "page_reverse", "fields")}
+
+
+def _lister(method_name, collection, filtered=True):
+    def handler(req):
+        args = [_filters(req)] if filtered else []
+        items = getattr(req.state, method_name)(*req.scope, *args)
+        return 200, listing(collection, items, req.query, req.page_url)
+    return handler
+
+
+def _getter(method_name, key, *param_names):
+    def handler(req):
+        return 200, {key: getattr(req.state, method_name)(*req.scope, *[req.params[p] for p in param_names])}
+    return handler
+
+
+def tokens(req):
+    return 200, req.state.authenticate(req.body, req.page_url.rsplit("/v2.0/tokens", 1)[0])
+
+
+def create_ip(req):
+    return 201, {"ip_address": req.state.create_ip_address(*req.scope, req.body)}
+
+
+def update_ip(req):
+    return 200, {"ip_address": req.state.update_ip_address(*req.scope, req.params["ip_id"], req.body)}
+
+
+def delete_ip(req):
+    req.state.delete_ip_address(*req.scope, req.params["ip_id"])
+    return 204, None
+
+
+def ip_ports(req):
+    items = req.state.ip_address_ports(*req.scope, req.params["ip_id"], _filters(req))
+    return 200, listing("ip_addresses_ports", items, req.query, req.page_url)
+
+
+def servers_detail(req):
+    return 200, listing("servers", req.state.servers(*req.scope, _filters(req)), req.query, req.page_url)
+
+
+def servers_brief(req):
+    found = req.state.servers(*req.scope, _filters(req))
+    return 200, listing("servers", [{"id": s["id"], "name": s["name"]} for s in found], req.query, req.page_url)
+
+
+def metadata(req):
+    return 200, {"metadata": req.state.metadata(*req.scope, req.params["server_id"])}
+
+
+def put_meta(req):
+    p = req.params
+    return 200, {"meta": req.state.set_metadata_item(*req.scope, p["server_id"], p["key"], req.body)}
+
+
+def delete_meta(req):
+    req.state.delete_metadata_item(*req.scope, req.params["server_id"], req.params["key"])
+    return 204, None
+
+
+def associations(req):
+    return 200, {"ip_associations": req.state.associations(*req.scope, req.params["server_id"])}
+
+
+def associate(req):
+    return 201, {"ip_association": req.state.associate(*req.scope, req.params["server_id"], req.params["ip_id"])}
+
+
+def disassociate(req):
+    req.state.disassociate(*req.scope, req.params["server_id"], req.params["ip_id"])
+    return 204, None
+
+
+TABLE = [
+    ("POST", "/v2.0/tokens", tokens),
+    ("GET", NETWORK + "/networks", _lister("networks", "networks")),
+    ("GET", NETWORK + "/networks/{network_id}", _getter("network", "network", "network_id")),
+    ("GET", NETWORK + "/subnets", _lister("subnets", "subnets")),
+    ("GET", NETWORK + "/subnets/{subnet_id}", _getter("subnet", "subnet", "subnet_id")),
+    ("GET", NETWORK + "/ports", _lister("ports", "ports")),
+    ("GET", NETWORK + "/ports/{port_id}", _getter("port", "port", "port_id")),
+    ("GET", NETWORK + "/ip_addresses", _lister("ip_addresses", "ip_addresses")),
+    ("POST", NETWORK + "/ip_addresses", create_ip),
+    ("GET", NETWORK + "/ip_addresses/{ip_id}", _getter("ip_address", "ip_address", "ip_id")),
+    ("PUT", NETWORK + "/ip_addresses/{ip_id}", update_ip),
+    ("DELETE", NETWORK + "/ip_addresses/{ip_id}", delete_ip),
+    ("GET", NETWORK + "/ip_addresses/{ip_id}/ports", ip_ports),
+    ("GET", NETWORK + "/ip_addresses/{ip_id}/ports/{port_id}",
+     _getter("ip_address_port", "ip_addresses_port", "ip_id", "port_id")),
+    ("GET", COMPUTE + "/servers", servers_brief),
+    ("GET", COMPUTE + "/servers/detail", servers_detail),
+    ("GET", COMPUTE + "/servers/{server_id}", _getter("server", "server", "server_id")),
+    ("GET", COMPUTE + "/servers/{server_id}/metadata", metadata),
+    ("GET", COMPUTE + "/servers/{server_id}/metadata/{key}", _getter("metadata_item", "meta", "server_id", "key")),
+    ("PUT", COMPUTE + "/servers/{server_id}/metadata/{key}", put_meta),
+    ("DELETE", COMPUTE + "/servers/{server_id}/metadata/{key}", delete_meta),
+    ("GET", COMPUTE + "/servers/{server_id}/ip_associations", associations),
+    ("GET", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}",
+     _getter("association", "ip_association", "server_id", "ip_id")),
+    ("PUT", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}", associate),
+    ("DELETE", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}", disassociate),
+]
+
+
+def _compile(template):
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
+ROUTES = [(method, template, _compile(template), handler) for method, template, handler in TABLE]
+ROUTE_NAMES = ["%s %s" % (method, template) for method, template, _ in TABLE]
+
+
+def service_of(path):
+    if path.startswith("/network/"):
+        return "network"
+    if path.startswith("/compute/"):
+        return "compute"
+    return "identity"
+
+
+def match(method, path):
+    """(route name, handler, params) for the request; handler None means 404 (no template) or 405."""
+    allowed = None
+    for route_method, template, regex, handler in ROUTES:
+        found = regex.match(path)
+        if found is None:
+            continue
+        params = {k: unquote(v) for k, v in found.groupdict().items()}
+        if route_method == method:
+            return "%s %s" % (method, template), handler, params
+        allowed = allowed or "%s %s" % (method, template)
+    if allowed:
+        return allowed, None, "method"
+    return "%s (unrouted)" % method, None, None

@@ -1,0 +1,46 @@
+"""The documented flow of cloud-api.md section 5, end to end over HTTP."""
+from tests.fakecloud_tests.helpers import port_id, server_id
+
+MEMBERS = ["node01", "node02", "node03"]
+
+
+def test_share_associate_list_shrink_delete(api):
+    # 1. find each member's port on the network
+    ports = []
+    net = [n for n in api.net("GET", "/networks").json()["networks"] if n["name"] == "cluster-net"][0]
+    for name in MEMBERS:
+        found = api.net("GET", "/ports", device_id=server_id(name), network_id=net["id"]).json()["ports"]
+        assert len(found) == 1 and found[0]["device_id"] == server_id(name)
+        ports.append(found[0]["id"])
+    # 2. share: POST with those ports
+    r = api.net("POST", "/ip_addresses", {"ip_address": {"network_id": net["id"], "version": 4, "port_ids": ports}})
+    assert r.status_code == 201, r.text
+    ip = r.json()["ip_address"]
+    assert ip["address"] == "192.168.100.100" and ip["type"] == "shared" and ip["version"] == 4
+    assert sorted(ip["port_ids"]) == sorted(ports)
+    services = api.net("GET", "/ip_addresses/%s/ports" % ip["id"]).json()["ip_addresses_ports"]
+    assert {p["service"] for p in services} == {"none"}
+    # 3. associate every member
+    for name in MEMBERS:
+        r = api.associate(name, ip["id"])
+        assert r.status_code == 201, r.text
+        assert r.json() == {"ip_association": {"id": ip["id"], "address": "192.168.100.100"}}
+    services = api.net("GET", "/ip_addresses/%s/ports" % ip["id"]).json()["ip_addresses_ports"]
+    assert {p["service"] for p in services} == {"compute"}
+    # list
+    listed = api.net("GET", "/ip_addresses", type="shared").json()["ip_addresses"]
+    assert [i["id"] for i in listed] == [ip["id"]]
+    assoc = api.comp("GET", "/servers/%s/ip_associations" % server_id("node02")).json()
+    assert assoc == {"ip_associations": [{"id": ip["id"], "address": "192.168.100.100"}]}
+    # shrink: disassociate node03, then PUT the remaining ports
+    assert api.comp("DELETE", "/servers/%s/ip_associations/%s" % (server_id("node03"), ip["id"])).status_code == 204
+    r = api.net("PUT", "/ip_addresses/%s" % ip["id"], {"ip_address": {"port_ids": ports[:2]}})
+    assert r.status_code == 200 and sorted(r.json()["ip_address"]["port_ids"]) == sorted(ports[:2])
+    assert port_id("node03", "cluster-net") not in r.json()["ip_address"]["port_ids"]
+    # delete: disassociate everybody, then DELETE
+    for name in MEMBERS[:2]:
+        assert api.comp("DELETE", "/servers/%s/ip_associations/%s" % (server_id(name), ip["id"])).status_code == 204
+    r = api.net("DELETE", "/ip_addresses/%s" % ip["id"])
+    assert r.status_code == 204 and r.content == b""
+    assert api.net("GET", "/ip_addresses/%s" % ip["id"]).status_code == 404
+    assert api.net("GET", "/ip_addresses", type="shared").json()["ip_addresses"] == []
