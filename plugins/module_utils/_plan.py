@@ -198,10 +198,7 @@ def find_address(addresses, servers, ident_id=None, address=None, name=None, por
         found = [a for a in addresses if a["id"].lower() == ident_id]
         return found[0] if found else None
     if address is not None:
-        found = [a for a in addresses if _same_ip(a.get("address"), address)]
-        if found and not _is_shared(found[0]):
-            raise PlanError("address", address, "is a fixed IP of port %s, not a shared IP"
-                            % ", ".join(found[0].get("port_ids") or []))
+        found = [a for a in addresses if same_ip(a.get("address"), address)]
         return found[0] if found else None
     existing = dict((a["id"], a) for a in addresses)
     if name is not None:
@@ -231,7 +228,7 @@ def _describe_address(addr):
     return "%s (%s)" % (addr["id"], addr.get("address"))
 
 
-def _same_ip(a, b):
+def same_ip(a, b):
     try:
         return a is not None and ipaddress.ip_address(u"%s" % a) == ipaddress.ip_address(u"%s" % b)
     except ValueError:

@@ -180,8 +180,6 @@ def test_find_address(kwargs, expected):
      "servers=(exact member match): more than one shared IP has exactly these members: %s (192.168.100.100), "
      "%s (192.168.100.101); give id, address or name" % (aid(1), aid(2)), [aid(1), aid(2)]),
     ({"ident_id": "42"}, "id=42: not a UUID (expected 8-4-4-4-12 hexadecimal digits)", []),
-    ({"address": "192.168.100.108"}, "address=192.168.100.108: is a fixed IP of port %s, not a shared IP" % pid(5),
-     []),
 ])
 def test_find_address_refusals(kwargs, message, candidates):
     with pytest.raises(PlanError) as err:

@@ -1,0 +1,386 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: address
+short_description: One shared IP on Rackspace Cloud Networks and its members
+version_added: 0.1.0
+description:
+  - Creates a shared IP for two or more servers, converges its membership, or deletes it.
+  - Membership changes follow the order the API requires. Servers leaving are disassociated first,
+    then the port list is replaced, then servers joining are associated.
+  - With O(associate=true) every member is also associated with the address. An address that is shared
+    but not associated forwards no traffic.
+  - Which member answers for the address is decided on the servers themselves (keepalived, see the role
+    C(failover.shared_ip.keepalived_vip)).
+  - An existing address is found by O(id), else by O(address), else by O(name), else as the one shared IP
+    on O(network) whose ports are exactly the members.
+author:
+  - failover.shared_ip developers
+extends_documentation_fragment:
+  - failover.shared_ip.connection
+attributes:
+  check_mode:
+    support: full
+    details: Runs the same plan as the real run on a copy of the state and makes no write call.
+  diff_mode:
+    support: full
+    details: Shows the address, its name and each member's port and association before and after.
+options:
+  network:
+    description:
+      - The network of the address. V(public) (PublicNet), an isolated network's name label, or a network UUID.
+      - V(servicenet) is refused, the cloud allows no shared IPs there.
+      - Required with O(state=present). With O(state=absent), O(id) may be given instead.
+    type: str
+  servers:
+    description:
+      - The member servers, by name or UUID. At least two. Their order does not matter.
+      - Each must have exactly one port on O(network); use O(ports) otherwise.
+      - Mutually exclusive with O(ports). One of them is required with O(state=present).
+    type: list
+    elements: str
+  ports:
+    description:
+      - The member ports, by UUID, instead of O(servers).
+    type: list
+    elements: str
+  version:
+    description:
+      - The IP version of a new address. Defaults to the version of O(address), else V(4).
+      - For an existing address it must match, if given.
+    type: int
+    choices: [4, 6]
+  address:
+    description:
+      - Ask for this specific address when creating (isolated networks only), and find the existing
+        address by it.
+      - It must lie in the network's subnet of O(version).
+    type: str
+  name:
+    description:
+      - A label that names the address, stored as server metadata C(failover-shared-ip:<name>) on every
+        member (value the address id).
+      - Lets a cluster hold several shared IPs on the same servers while each keeps its identity across runs,
+        also when its members change. Use it whenever members may change.
+    type: str
+  id:
+    description:
+      - The UUID of an existing address. With O(state=present), an unknown id is an error.
+    type: str
+  associate:
+    description:
+      - Associate every member with the address (the compute side of sharing).
+      - With V(false), associations of remaining members are left as they are; leaving members are always
+        disassociated, since the API requires it.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) creates the address or converges its membership; V(absent) disassociates every member and
+        deletes it. Absent when already absent is no change.
+    type: str
+    choices: [present, absent]
+    default: present
+seealso:
+  - module: failover.shared_ip.binding
+  - module: failover.shared_ip.address_info
+  - module: failover.shared_ip.auth
+notes:
+  - Reads are few and do not grow with the member count. A no-op run with O(name) makes 4 read calls
+    (networks, servers, addresses of the network, ports of the address), plus the identity call unless
+    O(auth_token) is given. Associations of one address run in parallel (at most 8 at a time).
+  - When a call fails half-way, the module fails with what was done and what was not; running it again
+    converges from there. A create whose answer was lost is looked up before it is ever sent again.
+"""
+
+EXAMPLES = r"""
+- name: Authenticate once for the whole play
+  failover.shared_ip.auth:
+    username: "{{ rax_username }}"
+    api_key: "{{ rax_api_key }}"
+    region: DFW
+  register: cloud_auth
+  no_log: true
+
+- name: Create a shared IP for two web servers
+  failover.shared_ip.address:
+    network: cluster-net
+    name: web
+    servers: [web01, web02]
+  register: web_vip
+  module_defaults:
+    group/failover.shared_ip.cloud: "{{ cloud_auth.auth }}"
+
+- name: Grow it to three members (web03 joins and is associated)
+  failover.shared_ip.address:
+    network: cluster-net
+    name: web
+    servers: [web01, web02, web03]
+    auth_token: "{{ cloud_auth.auth.auth_token }}"
+    network_url: "{{ cloud_auth.auth.network_url }}"
+    compute_url: "{{ cloud_auth.auth.compute_url }}"
+
+- name: Shrink it (web01 is disassociated, then its port is removed)
+  failover.shared_ip.address:
+    network: cluster-net
+    name: web
+    servers: [web02, web03]
+
+- name: Ask for a specific IPv6 address
+  failover.shared_ip.address:
+    network: cluster-net
+    name: web6
+    version: 6
+    address: fd00:100::80
+    servers: [web02, web03]
+
+- name: A public shared IP (members in one public IP zone)
+  failover.shared_ip.address:
+    network: public
+    name: www
+    servers: [web02, web03]
+
+- name: Delete it
+  failover.shared_ip.address:
+    network: cluster-net
+    name: web
+    state: absent
+"""
+
+RETURN = r"""
+shared_ip:
+  description:
+    - The shared IP after the run (in check mode, as the real run would leave it). Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The address UUID. V(null) in check mode when it would be created.
+      type: str
+      returned: success
+      sample: 6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11
+    address:
+      description: The IP address. V(null) in check mode when the cloud would pick it.
+      type: str
+      returned: success
+      sample: 192.168.100.100
+    network_id:
+      description: The network UUID.
+      type: str
+      returned: success
+      sample: 4c7e3f44-2b1e-4a55-9d36-4f0e3b6f1a01
+    version:
+      description: The IP version.
+      type: int
+      returned: success
+      sample: 4
+    type:
+      description: V(shared) once the address is on two ports or more.
+      type: str
+      returned: success
+      sample: shared
+    subnet_id:
+      description: The subnet the address was taken from.
+      type: str
+      returned: success
+      sample: 2b0e2a1a-7d55-4b8e-8f0e-0b1f2f3c4d5e
+    name:
+      description: The name label found on the members, or V(null).
+      type: str
+      returned: success
+      sample: web
+    members:
+      description: The members, sorted by server name.
+      type: list
+      elements: dict
+      returned: success
+      contains:
+        id:
+          description: The server UUID.
+          type: str
+          returned: success
+          sample: 0b5c2a9e-1d2f-4e3a-8b7c-6d5e4f3a2b11
+        name:
+          description: The server name.
+          type: str
+          returned: success
+          sample: web01
+        port_id:
+          description: The server's port that holds the address.
+          type: str
+          returned: success
+          sample: 8d2f4c6e-3a1b-4c5d-9e8f-7a6b5c4d3e21
+        associated:
+          description: Whether the server is associated (the port's service is C(compute)).
+          type: bool
+          returned: success
+          sample: true
+actions:
+  description: The steps taken (in check mode, the steps the real run would take), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["set ports to web01, web02, web03", "associate web03", "label web03 failover-shared-ip:web"]
+failure:
+  description: The failed call, when the cloud refused one.
+  returned: failure
+  type: dict
+  sample: {"call": "PUT /v2.0/ip_addresses/6a0e...", "status": 409, "type": "OverQuota", "message": "..."}
+done:
+  description: After a failure half-way, the steps that were done.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["associate web01"]
+not_done:
+  description: After a failure half-way, the steps that failed or were not tried.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["associate web02", "label web01 failover-shared-ip:web"]
+"""
+
+import ipaddress
+
+from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule, subnets
+from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
+
+
+class Current:
+    """What the cloud holds for this task, read with as few calls as the answer needs."""
+
+    def __init__(self, cloud, params):
+        self.cloud = cloud
+        self.params = params
+        if params["id"] is not None:
+            plan.check_uuid("id", params["id"])
+        if params["network"]:
+            self.network = plan.resolve_network(cloud.networks(), params["network"])
+            self.addresses = cloud.ip_addresses(network_id=self.network["id"])
+        else:
+            found = cloud.ip_address(params["id"])
+            self.addresses = [found] if found else []
+            self.network = {"id": found["network_id"]} if found else None
+        self.servers = cloud.servers()
+        self.ports = None
+        self.found = plan.find_address(self.addresses, self.servers, ident_id=params["id"],
+                                       address=params["address"], name=params["name"])
+        self.services = cloud.ip_address_ports(self.found["id"]) if self.found else []
+
+    def members(self):
+        """The members asked for: {server_id: port_id}; the network's ports are listed only if needed."""
+        specs = self.params["servers"] or self.params["ports"]
+        if not specs:
+            return None
+        chosen = None if self.params["ports"] else plan.resolve_servers(self.servers, specs)
+        known = [dict(p, network_id=self.network["id"]) for p in self.services]
+        if known:
+            try:
+                return self._match(known, specs, chosen)
+            except PlanError:
+                pass
+        return self._match(self.all_ports(), specs, chosen)
+
+    def _match(self, ports, specs, chosen):
+        if chosen is None:
+            return plan.port_servers(self.network, ports, self.servers, specs)
+        return plan.server_ports(self.network, ports, chosen)
+
+    def all_ports(self):
+        if self.ports is None:
+            self.ports = self.cloud.ports(network_id=self.network["id"])
+        return self.ports
+
+    def adopt_by_members(self, members):
+        """No id/address given and nothing labelled: the one address with exactly these ports."""
+        if self.found or self.params["id"] or self.params["address"] or not members:
+            return
+        self.found = plan.find_address(self.addresses, self.servers, name=self.params["name"],
+                                       port_ids=list(members.values()))
+        if self.found:
+            self.services = self.cloud.ip_address_ports(self.found["id"])
+
+    def view(self):
+        return plan.view(self.found, self.services, self.servers)
+
+
+def present(module, current, members):
+    params = module.params
+    if current.found is None:
+        if params["id"]:
+            raise PlanError("id", params["id"], "no shared IP with this id on network %s"
+                            % plan.network_label(current.network))
+        version = params["version"] or _version_of(params["address"]) or 4
+        network = subnets(module.cloud, current.network)
+        plan.check_new_address(network, version, params["address"])
+        plan.check_members(network, members, current.servers, current.addresses, new_address=True)
+        return None, plan.plan_create(network, version, members, current.servers, address=params["address"],
+                                      associate=params["associate"], name=params["name"])
+    found = current.found
+    if params["version"] and found.get("version") != params["version"]:
+        raise PlanError("version", params["version"], "shared IP %s (%s) is IPv%s"
+                        % (found["id"], found.get("address"), found.get("version")))
+    if params["address"] and not plan.same_ip(found.get("address"), params["address"]):
+        raise PlanError("address", params["address"], "shared IP %s found by its %s has address %s; an address "
+                        "never changes, delete it first" % (found["id"], "id" if params["id"] else "name",
+                                                            found.get("address")))
+    plan.check_members(current.network, members, current.servers, current.addresses)
+    before = current.view()
+    wanted = set(members) if params["associate"] else ()
+    return before, plan.plan_present(before, members, current.servers, associate_ids=wanted, name=params["name"])
+
+
+def _version_of(address):
+    try:
+        return ipaddress.ip_address(u"%s" % address).version if address else None
+    except ValueError:
+        raise PlanError("address", address, "not an IPv4 or IPv6 address")
+
+
+def run(module):
+    params = module.params
+    plan.check_name(params["name"])
+    current = Current(module.cloud, params)
+    if params["state"] == "present":
+        members = current.members()
+        current.adopt_by_members(members)
+        before, steps = present(module, current, members)
+    else:
+        if current.found is None and (params["servers"] or params["ports"]) and current.network:
+            current.adopt_by_members(current.members())
+        before = current.view()
+        steps = plan.plan_absent(before, current.servers) if before else []
+    after = module.converge(before, steps, known_ids=[a["id"] for a in current.addresses])
+    module.exit(before, after, steps)
+
+
+def main():
+    module = CloudModule(
+        argument_spec=dict(
+            network=dict(type="str"),
+            servers=dict(type="list", elements="str"),
+            ports=dict(type="list", elements="str"),
+            version=dict(type="int", choices=[4, 6]),
+            address=dict(type="str"),
+            name=dict(type="str"),
+            id=dict(type="str"),
+            associate=dict(type="bool", default=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        ),
+        mutually_exclusive=[["servers", "ports"]],
+        required_if=[("state", "present", ["network"]),
+                     ("state", "present", ["servers", "ports"], True),
+                     ("state", "absent", ["id", "address", "name", "servers", "ports"], True)],
+        required_one_of=[["network", "id"]],
+    )
+    module.guard(run, module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: address_info
+short_description: List shared IPs with their members, bindings and names
+version_added: 0.1.0
+description:
+  - Lists the account's shared IPs in the region, each with its members, whether each member is associated
+    (the port's C(service)), and the name label found on the members.
+  - Fixed IPs (a server's own address) are not listed, unless a name label or O(id) points at them.
+author:
+  - failover.shared_ip developers
+extends_documentation_fragment:
+  - failover.shared_ip.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.info_module
+options:
+  network:
+    description:
+      - Only addresses on this network. V(public), an isolated network's name label, or a network UUID.
+    type: str
+  server:
+    description:
+      - Only addresses that this server (name or UUID) is a member of.
+    type: str
+  address:
+    description:
+      - Only the shared IP with this address.
+    type: str
+  name:
+    description:
+      - Only the shared IP with this name label.
+    type: str
+  id:
+    description:
+      - Only the shared IP with this UUID.
+    type: str
+seealso:
+  - module: failover.shared_ip.address
+"""
+
+EXAMPLES = r"""
+- name: Every shared IP of the cluster network
+  failover.shared_ip.address_info:
+    network: cluster-net
+  register: found
+
+- name: Show who is associated with each
+  ansible.builtin.debug:
+    msg: "{{ item.address }}: {{ item.members | selectattr('associated') | map(attribute='name') | list }}"
+  loop: "{{ found.shared_ips }}"
+
+- name: The shared IP named web
+  failover.shared_ip.address_info:
+    name: web
+  register: web
+"""
+
+RETURN = r"""
+shared_ips:
+  description:
+    - The shared IPs found, sorted by address, each in the shape M(failover.shared_ip.address) returns as
+      RV(failover.shared_ip.address#module:shared_ip).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11
+      address: 192.168.100.100
+      network_id: 4c7e3f44-2b1e-4a55-9d36-4f0e3b6f1a01
+      version: 4
+      type: shared
+      subnet_id: 2b0e2a1a-7d55-4b8e-8f0e-0b1f2f3c4d5e
+      name: web
+      members:
+        - {id: 0b5c2a9e-1d2f-4e3a-8b7c-6d5e4f3a2b11, name: web01,
+           port_id: 8d2f4c6e-3a1b-4c5d-9e8f-7a6b5c4d3e21, associated: true}
+        - {id: 1c6d3b0f-2e3a-4f4b-9c8d-7e6f5a4b3c22, name: web02,
+           port_id: 9e3a5d7f-4b2c-4d6e-8f9a-8b7c6d5e4f32, associated: false}
+failure:
+  description: The failed call, when the cloud refused one.
+  returned: failure
+  type: dict
+  sample: {"call": "GET /v2.0/networks", "status": 503, "type": "ServiceUnavailable", "message": "..."}
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import POOL_SIZE, CloudModule
+
+
+def run(module):
+    params, cloud = module.params, module.cloud
+    filters = {}
+    if params["id"]:
+        filters["id"] = plan.check_uuid("id", params["id"])
+    if params["network"]:
+        filters["network_id"] = plan.resolve_network(cloud.networks(), params["network"])["id"]
+    if params["address"]:
+        filters["address"] = params["address"]
+    servers = cloud.servers()
+    if params["server"]:
+        filters["device_id"] = plan.resolve_servers(servers, [params["server"]], option="server")[0]["id"]
+    addresses = cloud.ip_addresses(**filters)
+    if params["name"]:
+        wanted = set(plan.labelled_ids(servers, params["name"]))
+        addresses = [a for a in addresses if a["id"] in wanted]
+    addresses = [a for a in addresses if params["id"] or a.get("type") == "shared" or len(a["port_ids"]) > 1
+                 or plan.labels_of(servers, a["id"])]
+    with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
+        services = list(pool.map(lambda a: cloud.ip_address_ports(a["id"]), addresses))
+    views = [plan.view(a, s, servers) for a, s in zip(addresses, services)]
+    module.module.exit_json(changed=False, shared_ips=sorted(views, key=lambda v: (v["version"] or 0,
+                                                                                   v["address"] or "")))
+
+
+def main():
+    module = CloudModule(
+        argument_spec=dict(
+            network=dict(type="str"),
+            server=dict(type="str"),
+            address=dict(type="str"),
+            name=dict(type="str"),
+            id=dict(type="str"),
+        ),
+    )
+    module.guard(run, module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: binding
+short_description: One server's binding to an existing shared IP
+version_added: 0.1.0
+description:
+  - Adds one server's port to an existing shared IP and associates the server (O(state=present)), or
+    disassociates it and removes its port (O(state=absent)).
+  - Made for rolling plays where every host runs it for itself, at the same moment, against the same
+    address. The API replaces the whole port list on each write, so the module reads, writes, reads back,
+    and tries again after a random pause until the result holds (bounded by O(attempts)).
+  - The address itself is created and deleted with M(failover.shared_ip.address).
+author:
+  - failover.shared_ip developers
+extends_documentation_fragment:
+  - failover.shared_ip.connection
+attributes:
+  check_mode:
+    support: full
+    details: Plans from the current state, applies the plan to a copy, and makes no write call.
+  diff_mode:
+    support: full
+    details: Shows each member's port and association before and after.
+options:
+  server:
+    description:
+      - The server to bind, by name or UUID. It must have exactly one port on the address's network.
+    type: str
+    required: true
+  id:
+    description:
+      - The UUID of the shared IP.
+    type: str
+  address:
+    description:
+      - The shared IP's address, when O(id) is not given.
+    type: str
+  name:
+    description:
+      - The shared IP's name label (see M(failover.shared_ip.address) O(failover.shared_ip.address#module:name)),
+        when neither O(id) nor O(address) is given.
+      - The server gets the label too when it joins, and loses it when it leaves.
+    type: str
+  associate:
+    description:
+      - Also associate the server with the address, so that it forwards traffic to it.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) binds the server, V(absent) unbinds it.
+      - The API keeps at least one port on an address. The last member's port stays, disassociated;
+        delete the address with M(failover.shared_ip.address) instead.
+    type: str
+    choices: [present, absent]
+    default: present
+  attempts:
+    description:
+      - How many read-write-read rounds to try when other hosts change the same address at the same time.
+    type: int
+    default: 20
+seealso:
+  - module: failover.shared_ip.address
+notes:
+  - A no-op run makes 3 read calls (servers, the address, its ports) plus the identity call unless
+    O(auth_token) is given.
+"""
+
+EXAMPLES = r"""
+- name: Take this host out of the shared IP before maintenance, then put it back
+  hosts: web
+  serial: 1
+  module_defaults:
+    group/failover.shared_ip.cloud:
+      username: "{{ rax_username }}"
+      api_key: "{{ rax_api_key }}"
+      region: DFW
+  tasks:
+    - name: Unbind
+      failover.shared_ip.binding:
+        name: web
+        server: "{{ inventory_hostname }}"
+        state: absent
+      delegate_to: localhost
+
+    - name: Upgrade
+      ansible.builtin.package:
+        name: nginx
+        state: latest
+
+    - name: Bind again
+      failover.shared_ip.binding:
+        name: web
+        server: "{{ inventory_hostname }}"
+      delegate_to: localhost
+
+- name: Every host binds itself at once
+  hosts: web
+  tasks:
+    - name: Bind
+      failover.shared_ip.binding:
+        address: 192.168.100.100
+        server: "{{ inventory_hostname }}"
+      delegate_to: localhost
+"""
+
+RETURN = r"""
+shared_ip:
+  description:
+    - The shared IP after the run, in the shape M(failover.shared_ip.address) returns.
+  returned: success
+  type: dict
+  sample:
+    id: 6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11
+    address: 192.168.100.100
+    network_id: 4c7e3f44-2b1e-4a55-9d36-4f0e3b6f1a01
+    version: 4
+    type: shared
+    subnet_id: 2b0e2a1a-7d55-4b8e-8f0e-0b1f2f3c4d5e
+    name: web
+    members:
+      - {id: 0b5c2a9e-1d2f-4e3a-8b7c-6d5e4f3a2b11, name: web01, port_id: 8d2f4c6e-3a1b-4c5d-9e8f-7a6b5c4d3e21,
+         associated: true}
+actions:
+  description: The steps taken (in check mode, that would be taken).
+  returned: always
+  type: list
+  elements: str
+  sample: ["set ports to web01, web02, web03", "associate web03", "label web03 failover-shared-ip:web"]
+attempts:
+  description: How many read-write-read rounds the run needed (1 when nobody else wrote meanwhile).
+  returned: success
+  type: int
+  sample: 1
+failure:
+  description: The failed call, when the cloud refused one.
+  returned: failure
+  type: dict
+  sample: {"call": "PUT /v2/123456/servers/0b5c.../ip_associations/6a0e...", "status": 404,
+           "type": "itemNotFound", "message": "..."}
+"""
+
+import random
+import time
+
+from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule, Runner, StepsFailed
+from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
+
+
+def locate(cloud, params, servers):
+    """The address by id, else address, else name label; None when it does not exist."""
+    if params["id"]:
+        return cloud.ip_address(plan.check_uuid("id", params["id"]))
+    if params["address"]:
+        found = [a for a in cloud.ip_addresses(address=params["address"])]
+        return found[0] if found else None
+    ids = plan.labelled_ids(servers, params["name"])
+    found = [a for a in (cloud.ip_address(i) for i in ids) if a]
+    if len(found) > 1:
+        raise PlanError("name", params["name"], "the servers' labels name more than one shared IP: %s"
+                        % ", ".join("%s (%s)" % (a["id"], a.get("address")) for a in found), [a["id"] for a in found])
+    return found[0] if found else None
+
+
+class Binding:
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.cloud = module.cloud
+        self.servers = self.cloud.servers()
+        self.me = plan.resolve_servers(self.servers, [self.params["server"]], option="server")[0]
+        self.addr = locate(self.cloud, self.params, self.servers)
+        self.port_id = None
+
+    def read(self):
+        services = self.cloud.ip_address_ports(self.addr["id"])
+        return plan.view(dict(self.addr, port_ids=[p["id"] for p in services]), services, self.servers)
+
+    def my_port(self, state):
+        held = [m["port_id"] for m in state["members"] if m["id"] == self.me["id"]]
+        if held:
+            return held[0]
+        if self.port_id is None:
+            network = {"id": self.addr["network_id"], "name": self.addr["network_id"]}
+            ports = self.cloud.ports(network_id=self.addr["network_id"], device_id=self.me["id"])
+            self.port_id = plan.server_ports(network, ports, [self.me], option="server")[self.me["id"]]
+        return self.port_id
+
+    def steps(self, state):
+        if self.params["state"] == "absent":
+            return plan.plan_absent(state, self.servers, only=self.me["id"])
+        me = self.me["id"]
+        name = self.params["name"] or (state["name"] if state["name"] and "," not in state["name"] else None)
+        return plan.plan_present(state, {me: self.my_port(state)}, self.servers,
+                                 associate_ids={me} if self.params["associate"] else (),
+                                 name=name, label_ids={me}, keep_others=True)
+
+    def remember(self, done):
+        """Labels are this server's own: keep the local copy of its metadata in step with the writes."""
+        meta = self.me.setdefault("metadata", {})
+        for step in done:
+            if step["action"] == "label":
+                meta[step["key"]] = self.addr["id"]
+            elif step["action"] == "unlabel":
+                meta.pop(step["key"], None)
+
+
+def _conflict(failed):
+    """A write that lost a race with another host: worth reading again and retrying."""
+    for step, error in failed:
+        if step["action"] == "set_ports" and error.type == "PortRequiresDisassociation":
+            continue
+        if step["action"] == "associate" and error.status in (400, 404):
+            continue
+        return False
+    return True
+
+
+def run(module):
+    params = module.params
+    binding = Binding(module)
+    if binding.addr is None:
+        if params["state"] == "absent":
+            module.exit(None, None, [])
+        option = "id" if params["id"] else "address" if params["address"] else "name"
+        raise PlanError(option, params[option], "no such shared IP; create it with failover.shared_ip.address")
+    before = state = binding.read()
+    taken = []
+    for attempt in range(1, params["attempts"] + 1):
+        steps = binding.steps(state)
+        if not steps:
+            module.exit(before, state, taken, attempts=attempt)
+        if module.module.check_mode:
+            module.exit(before, plan.apply_all(state, steps), steps, attempts=attempt)
+        done = []
+        try:
+            Runner(module.cloud).run(state, steps, done)
+        except StepsFailed as exc:
+            if not _conflict(exc.failed):
+                exc.done = taken + done
+                raise
+        taken += done
+        binding.remember(done)
+        time.sleep(random.uniform(0.0, 0.05 * min(attempt, 10)) if len(done) < len(steps) else 0)
+        state = binding.read()
+    raise PlanError("attempts", params["attempts"], "the binding did not hold after %d rounds: other runs kept "
+                    "changing the address; steps still needed: %s"
+                    % (params["attempts"], "; ".join(plan.describe(s) for s in binding.steps(state))))
+
+
+def main():
+    module = CloudModule(
+        argument_spec=dict(
+            server=dict(type="str", required=True),
+            id=dict(type="str"),
+            address=dict(type="str"),
+            name=dict(type="str"),
+            associate=dict(type="bool", default=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            attempts=dict(type="int", default=20),
+        ),
+        required_one_of=[["id", "address", "name"]],
+    )
+    module.guard(run, module)
+
+
+if __name__ == "__main__":
+    main()
