@@ -55,7 +55,9 @@ def control_plane_inventory():
     """The inventory of the control-plane half: the members exist only as cloud servers."""
     path = DEMO_DIR / "inventory.yml"
     hosts = "".join(f"        node{i:02d}:\n" for i in range(1, MEMBERS + 1))
-    path.write_text("all:\n  children:\n    members:\n      hosts:\n" + hosts)
+    path.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n"
+                    "  children:\n    members:\n      hosts:\n" + hosts)
     return path
 
 
@@ -66,7 +68,7 @@ def converge(inventory, sim, log, limit=None, extra_vars=None):
     if run.rc != 0:
         block(run.tail())
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; full log: {log}")
-    step(f"Playbook done in {run.seconds:.1f}s: {run.changed} changes")
+    step(f"Playbook done in {run.seconds:.1f}s ({run.changed} tasks reported a change)")
     return run
 
 
@@ -96,6 +98,119 @@ def check_cloud(shared, members):
     return problems
 
 
+def _lab(cleanup):
+    ensure_importable()
+    from tests.lab import Lab
+
+    lab = Lab(LAB_NAME, members=MEMBERS, log=lambda text: detail(text))
+    cleanup.callback(_lab_down, lab)
+    step(f"Booting the lab: {MEMBERS} members in systemd-nspawn on bridge {lab.bridge} "
+         "(the first run builds the image: a few minutes)")
+    lab.up()
+    return lab
+
+
+def _lab_down(lab):
+    step(f"Taking the lab down ({lab.name})")
+    lab.down()
+
+
+def _holder_rows(wanted, held, client_view=None, cut=None):
+    rows = []
+    for want in wanted:
+        who = held.get(want.address) or []
+        holder = ", ".join(who) if who else "nobody"
+        row = [want.name, want.address, want.holder(), holder]
+        if client_view is not None:
+            row.append(client_view.get(want.address) or "-")
+        rows.append(row)
+    headers = ["name", "address", "preferred", "held by" + (f" ({cut} cut off)" if cut else "")]
+    return table(headers + (["client reaches"] if client_view is not None else []), rows)
+
+
+def _client_view(lab, addresses):
+    return {a: lab.holder_of(a) for a in addresses}
+
+
+def _announcements(move, addresses, since=None):
+    rows = []
+    for address in addresses:
+        seen = move.garps_for(address)
+        if not seen:
+            rows.append([address, "-", "0", "-"])
+            continue
+        first = seen[0]["time"]
+        by = sorted({a["member"] for a in seen})
+        kinds = sorted({"gratuitous ARP" if a["kind"] == "garp" else "unsolicited NA" for a in seen})
+        rows.append([address, ", ".join(by), f"{len(seen)} {'/'.join(kinds)}",
+                     f"{(seen[-1]['time'] - first) * 1000:.0f} ms"])
+    return table(["address", "announced by", "packets", "first to last"], rows)
+
+
+def _interruptions(move, addresses):
+    return table(["address", "client-observed interruption", "traffic flowing after"],
+                 [[a, f"{move.interruption_ms[a]:.0f} ms" if move.interruption_ms[a] is not None else "?",
+                   "yes" if move.resumed[a] else "NO"] for a in addresses])
+
+
+def data_plane_demo(cleanup, sim, members):
+    from tools import dataplane
+
+    lab = _lab(cleanup)
+    converge(lab.inventory, sim, DEMO_DIR / "playbook.log", extra_vars={"keepalived_vip_interface":
+                                                                          dataplane.LAB_INTERFACE})
+    problems = check_cloud(show_cloud(sim), members)
+    wanted = _resolve_addresses(sim, members)
+    addresses = [w.address for w in wanted]
+    preferred = {w.address: w.holder() for w in wanted}
+
+    step("Waiting for keepalived to elect a holder for each address")
+    ok, held = dataplane.settled(lab, preferred, timeout=60)
+    block(_holder_rows(wanted, held, _client_view(lab, addresses)))
+    if not ok:
+        return problems + ["after the playbook, not every address is held by its preferred member"]
+
+    victim = wanted[0].holder()
+    moving = [w for w in wanted if w.holder() == victim]
+    during = {w.address: w.holder(down=[victim]) for w in wanted}
+    step(f"Hard failure: cutting {victim} off the network (its link goes down, no goodbye); "
+         f"{', '.join(w.name for w in moving)} must move")
+    failure = dataplane.observe_move(lab, addresses, lambda: lab.cut_link(victim), during, skip=[victim],
+                                     tag="demo-cut")
+    held = dataplane.holders(lab, addresses, skip=[victim])
+    if failure.seconds is None:
+        problems.append(f"with {victim} cut off, the addresses did not move as expected: {held}")
+    else:
+        step(f"Moved in {failure.seconds:.1f}s (as seen by polling the members):")
+    block(_holder_rows(wanted, held, _client_view(lab, addresses), cut=victim))
+    step("Announcements on the wire (captured on the lab bridge):")
+    block(_announcements(failure, [w.address for w in moving]))
+    step("What a client pinging every address every 10 ms saw:")
+    block(_interruptions(failure, addresses))
+    problems += [f"{a}: the client lost it for good during the failure" for a in addresses
+                 if not failure.resumed[a]]
+
+    step(f"Restoring {victim}'s link: its addresses come back (preemption)")
+    back = dataplane.observe_move(lab, addresses, lambda: lab.restore_link(victim), preferred, tag="demo-back")
+    held = dataplane.holders(lab, addresses)
+    block(_holder_rows(wanted, held, _client_view(lab, addresses)))
+    block(_announcements(back, [w.address for w in moving]))
+    block(_interruptions(back, addresses))
+    if back.seconds is None:
+        problems.append(f"after {victim} came back, not every address is on its preferred member: {held}")
+    problems += [f"{a}: the client lost it for good after the restore" for a in addresses if not back.resumed[a]]
+    return problems
+
+
+def _resolve_addresses(sim, members):
+    """The wanted shared IPs with the addresses the cloud gave them (group_vars may leave them out)."""
+    by_name = {ip["name"]: ip["address"] for ip in CloudView(sim.identity_url).shared_ips(cluster.network_name())}
+    wanted = cluster.wanted_shared_ips()
+    for want in wanted:
+        want.address = by_name.get(want.name, want.address)
+    return cluster.plan_order(wanted, members)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--control-plane", action="store_true", help="run only the control-plane half")
@@ -116,8 +231,7 @@ def main(argv=None):
                 converge(control_plane_inventory(), sim, DEMO_DIR / "playbook.log", limit="localhost")
                 problems = check_cloud(show_cloud(sim), members)
             else:
-                from tools.dataplane import demo_data_plane
-                problems = demo_data_plane(cleanup, sim, members, converge, show_cloud, check_cloud)
+                problems = data_plane_demo(cleanup, sim, members)
             step("Cleaning up")
     except Interrupted as stop:
         fail(f"interrupted by {stop}; cleaned up")

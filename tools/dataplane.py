@@ -1,0 +1,90 @@
+"""The data-plane side of the tools, on the lab (tests/lab): who holds which address, and one move
+measured the way a client notices it (interruption, gratuitous ARPs on the wire)."""
+
+import ipaddress
+import json
+import time
+from dataclasses import dataclass, field
+
+LAB_INTERFACE = "host0"  # the members' interface on the lab bridge (the cluster network)
+
+
+def claims(lab, skip=()):
+    """{member: set of addresses configured on its cluster interface}, for the members not in `skip`."""
+    out = {}
+    for name in lab.names:
+        if name in skip:
+            continue
+        text = lab.member(name).exec(["ip", "-j", "addr", "show", "dev", LAB_INTERFACE], timeout=10).stdout
+        out[name] = {str(ipaddress.ip_address(a["local"])) for link in json.loads(text or "[]")
+                     for a in link.get("addr_info", [])}
+    return out
+
+
+def holders(lab, addresses, skip=()):
+    """{address: [members that have it configured]} (exactly one each when all is well)."""
+    seen = claims(lab, skip)
+    return {a: sorted(m for m, have in seen.items() if str(ipaddress.ip_address(a)) in have) for a in addresses}
+
+
+def wait_until(check, timeout, interval=0.2):
+    """Call check() until it returns something true or timeout seconds passed; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def settled(lab, wanted, skip=(), timeout=60):
+    """Wait until each address of `wanted` ({address: member}) is held by that member alone.
+    Returns (ok, holders)."""
+    last = {}
+
+    def check():
+        last.update(holders(lab, wanted, skip))
+        return all(last[a] == [m] for a, m in wanted.items())
+
+    ok = wait_until(check, timeout)
+    return bool(ok), dict(last)
+
+
+@dataclass
+class Move:
+    """What a client saw while addresses moved."""
+    moved_to: dict                      # address -> member holding it afterwards (or None)
+    interruption_ms: dict               # address -> longest gap between two replies at the client
+    resumed: dict                       # address -> replies flowing again at the end
+    announcements: list = field(default_factory=list)  # [{time, kind, mac, address, member}]
+    seconds: float = 0.0                # from the action to the last expected holder in place
+
+    def garps_for(self, address):
+        return [a for a in self.announcements if a["address"] == str(ipaddress.ip_address(address))]
+
+
+def observe_move(lab, addresses, action, expected, skip=(), timeout=60, settle=2.0, tag="move"):
+    """Probe every address from the client and capture announcements on the bridge, run action(), wait
+    until `expected` ({address: member}) holds, let the probes see traffic for `settle` more seconds."""
+    macs = {lab.mac_of(n): n for n in lab.names}
+    capture = lab.start_capture(tag=f"{tag}-garp", max_seconds=timeout + 60)
+    probes = {}
+    try:
+        for i, address in enumerate(addresses):
+            probes[address] = lab.start_probe(address, tag=f"{tag}-probe{i}", max_seconds=timeout + 60)
+        time.sleep(1.0)  # a baseline: the client reaches every address before the action
+        started = time.monotonic()
+        action()
+        ok, _ = settled(lab, expected, skip=skip, timeout=timeout)
+        seconds = time.monotonic() - started
+        time.sleep(settle)
+    finally:
+        results = {a: p.stop() for a, p in probes.items()}
+        seen = capture.stop()
+    now = holders(lab, addresses, skip)
+    for item in seen:
+        item["member"] = macs.get(item["mac"], item["mac"])
+    return Move(moved_to={a: (now[a][0] if len(now[a]) == 1 else None) for a in addresses},
+                interruption_ms={a: r.get("longest_gap_ms") for a, r in results.items()},
+                resumed={a: bool(r.get("resumed")) for a, r in results.items()},
+                announcements=seen, seconds=seconds if ok else None)
