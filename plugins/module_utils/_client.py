@@ -201,7 +201,7 @@ class Client:
         """One call with re-authentication and retries; returns the requests.Response (status < 400)."""
         base = self._endpoint(service)
         url = url or base + path
-        call = self._call_name(method, service, url)
+        call = scrub(self._call_name(method, service, url), self._secrets())
         reauthenticated = False
         while True:
             token = self.token
@@ -210,7 +210,7 @@ class Client:
                 self._reauthenticate(token)
                 reauthenticated = True
                 continue
-            if resp.status_code >= 400:
+            if resp.status_code >= 400 and not resp.done_earlier:
                 if resp.status_code == 401:
                     raise self._error(call, resp, AuthError)
                 raise self._error(call, resp, ApiError, attempts=resp.attempts, uncertain=resp.uncertain)
@@ -243,11 +243,13 @@ class Client:
             self._notify(method, call, resp.status_code, time.monotonic() - started)
             resp.attempts = state.retries + 1
             resp.uncertain = uncertain
+            resp.done_earlier = False
             status = resp.status_code
             if status < 400:
                 return resp
             if method == "DELETE" and status == 404 and uncertain:
-                return resp  # an earlier attempt whose answer was lost did the job
+                resp.done_earlier = True  # an earlier attempt whose answer was lost did the job
+                return resp
             if status >= 500 and method not in IDEMPOTENT and uncertain_post:
                 raise self._error(call, resp, UncertainWrite, attempts=state.retries + 1, uncertain=True)
             if not retryable_status(status):

@@ -107,8 +107,8 @@ class Cloud:
         the network are listed and one that has the requested ports (and address) and was not
         there before is taken as ours; only when there is none is the POST sent once more.
 
-        ``known_ids``: the ids of the addresses that already exist on the network (the caller has
-        usually just listed them). Without it, one extra GET /ip_addresses?network_id= is made
+        ``known_ids``: the ids of the shared addresses that already exist on the network (the caller
+        has usually just listed them). Without it, one extra GET /ip_addresses?network_id=&type=shared is made
         before the POST, so that a look-up can tell our address from older ones. Calls: 1 POST
         (plus that GET when ``known_ids`` is None); after a lost answer, 1 GET (+1 GET /ports when
         only ``device_ids`` were given) and at most one more POST.
@@ -121,7 +121,7 @@ class Cloud:
         if ip_address:
             request["ip_address"] = ip_address
         if known_ids is None:
-            known_ids = [a["id"] for a in self.ip_addresses(network_id=network_id)]
+            known_ids = [a["id"] for a in self.ip_addresses(network_id=network_id, type="shared")]
         known = set(known_ids)
         for attempt in (1, 2):
             try:
@@ -140,7 +140,7 @@ class Cloud:
         if not wanted_ports and request.get("device_ids"):
             devices = set(request["device_ids"])
             wanted_ports = set(p["id"] for p in self.ports(network_id=request["network_id"]) if p.get("device_id") in devices)
-        for address in self.ip_addresses(network_id=request["network_id"]):
+        for address in self.ip_addresses(network_id=request["network_id"], type="shared"):
             if address["id"] in known or set(address["port_ids"]) != wanted_ports:
                 continue
             if address.get("version") not in (None, request["version"]):
