@@ -17,8 +17,12 @@ author:
   - failover.shared_ip developers
 extends_documentation_fragment:
   - failover.shared_ip.connection
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    details: It only reads.
+  diff_mode:
+    support: none
 options:
   network:
     description:

@@ -14,7 +14,7 @@ description:
     the connection options of this collection.
   - Feed RV(auth) to C(module_defaults) for the group C(failover.shared_ip.cloud), and every later task skips
     the identity call.
-  - The result holds a secret (the token). Register it with C(no_log: true).
+  - "The result holds a secret (the token): register it with C(no_log: true)."
 author:
   - failover.shared_ip developers
 extends_documentation_fragment:
@@ -26,7 +26,7 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - O(auth_token) is ignored here: this module always asks for a new token with the credentials.
+  - This module ignores O(auth_token) and always asks for a new token with the credentials.
   - Tokens last about 24 hours. When the credentials are also available to the later tasks (environment
     variables or module defaults), they renew an expired token by themselves.
 seealso:
