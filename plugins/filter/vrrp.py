@@ -32,6 +32,7 @@ MAX_STEP = 10
 MAX_MEMBERS = TOP_PRIORITY - LOWEST_HEALTHY + 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 FAMILIES = {4: "ipv4", 6: "ipv6"}
+CHECK_TYPES = {"script": "script", "process": "process", "interface": "interface", "file": "file"}  # type -> key it needs
 
 # per-address keys that are planned here; everything else is passed through
 PLANNED_KEYS = ("name", "address", "preferred", "router_id", "interface", "track")
@@ -115,6 +116,11 @@ def _check_checks(checks, errors):
         elif name in names:
             errors.append("%s.name: %r is used by more than one check" % (where, name))
         names.add(name)
+        kind = (check or {}).get("type")
+        if kind not in CHECK_TYPES:
+            errors.append("%s.type: %r (%s) must be one of %s" % (where, kind, name, ", ".join(sorted(CHECK_TYPES))))
+        elif not (check or {}).get(CHECK_TYPES[kind]):
+            errors.append("%s.%s: check %s of type %s needs it" % (where, CHECK_TYPES[kind], name, kind))
     return names
 
 

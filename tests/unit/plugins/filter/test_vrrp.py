@@ -204,7 +204,12 @@ def test_single_member_has_no_peer():
 
 
 def test_member_and_check_errors():
-    errors = vrrp_plan([], ["a", "a"], checks=[{"name": "x"}, {"name": "x"}, {"name": ""}])["errors"]
+    checks = [{"name": "x", "type": "script", "script": "/bin/true"}, {"name": "x", "type": "file", "file": "/f"},
+              {"name": "", "type": "process", "process": "haproxy"}, {"name": "y", "type": "tcp"},
+              {"name": "z", "type": "interface"}]
+    errors = vrrp_plan([], ["a", "a"], checks=checks)["errors"]
+    assert "keepalived_vip_checks[3].type: 'tcp' (y) must be one of file, interface, process, script" in errors
+    assert "keepalived_vip_checks[4].interface: check z of type interface needs it" in errors
     assert "keepalived_vip_members: 'a' is listed twice" in errors
     assert "keepalived_vip_checks[1].name: 'x' is used by more than one check" in errors
     assert "keepalived_vip_checks[2].name: '' is not a valid check name (letters, digits, '_', '.', '-')" in errors
