@@ -25,8 +25,9 @@ PYENV_ROOT ?= $(HOME)/.pyenv
 NEWER_PYTHON ?= $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3.13)))
 NEWER_PYTHON_VERSION := 3.13
 VENV_NEWER := .build/venv-newer
-# What ansible-lint lints: those of these directories that exist (yamllint: .yamllint).
-LINT_DIRS = $(wildcard roles playbooks molecule)
+# What ansible-lint lints: the role, playbooks and molecule scenarios that exist, and
+# the collection metadata that it validates against schemas (yamllint: .yamllint).
+LINT_PATHS = $(wildcard roles playbooks molecule) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
 
 .PHONY: help venv deps test test-python test-molecule sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
 
@@ -95,8 +96,7 @@ lint-yaml: venv
 	yamllint --strict .
 
 lint-ansible: venv
-	@if [ -z "$(strip $(LINT_DIRS))" ]; then echo "ansible-lint: no roles/, playbooks/ or molecule/ yet"; \
-	else echo "ansible-lint --profile production $(LINT_DIRS)"; ansible-lint --profile production $(LINT_DIRS); fi
+	ansible-lint --profile production $(LINT_PATHS)
 
 changelog: venv
 	antsibull-changelog lint
