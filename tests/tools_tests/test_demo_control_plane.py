@@ -1,0 +1,56 @@
+"""`make demo`'s control-plane half: the example playbook against the simulator, then an independent
+look at the cloud; and the demo cleans up after itself, also when it is stopped."""
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tools.paths import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _demo(*args):
+    return subprocess.Popen([sys.executable, "-m", "tools.demo", "--control-plane", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _port(output):
+    return int(re.search(r"Cloud simulator listening on http://127\.0\.0\.1:(\d+)", output).group(1))
+
+
+def _listening(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_control_plane_demo_shares_every_address_with_every_member_and_stops_the_simulator():
+    proc = _demo()
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]
+            if re.match(r"^\s+(web|db|api6)\s", line)}
+    assert rows == {"web": ["192.168.100.100", "node01", "node02", "node03"],
+                    "db": ["192.168.100.101", "node01", "node02", "node03"],
+                    "api6": ["fd00:100::100", "node01", "node02", "node03"]}, out
+    assert "Demo OK" in out
+    assert not _listening(_port(out)), "the simulator outlived the demo"
+
+
+def test_a_stopped_demo_says_so_and_still_stops_the_simulator():
+    proc = _demo()
+    seen = ""
+    deadline = time.monotonic() + 60
+    while "Running playbooks/site.yml" not in seen and time.monotonic() < deadline:
+        seen += proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    out = seen + out
+    assert proc.returncode == 130, out
+    assert "interrupted by SIGTERM; cleaned up" in out
+    assert not _listening(_port(out)), "the simulator outlived the interrupted demo"
