@@ -89,7 +89,7 @@ class Client:
         if api_key or password:
             if not username:
                 raise ConfigError("username is required with %s" % ("api_key" if api_key else "password"))
-        elif username:
+        elif username and not auth_token:
             raise ConfigError("username %s given without api_key or password" % username)
         elif not auth_token:
             raise ConfigError("no credentials: set username and api_key (or password), credentials, "

@@ -11,7 +11,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     Client,
     UncertainWrite,
 )
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
     API_KEY,
     PASSWORD,
     assert_no_secret,
@@ -21,6 +21,7 @@ from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test
     sleeps,
     texts_of,
 )
+
 
 def network_names(client):
     return sorted(n["name"] for n in client.list("network", "/networks", "networks"))
@@ -55,6 +56,16 @@ def test_ready_token_makes_no_identity_call(sim, client_for):
     servers = client.list("compute", "/servers/detail", "servers")
     assert len(servers) == 10
     assert sim.count("POST", "/v2.0/tokens") == 0
+
+
+def test_ready_token_with_a_username_alone_is_fine_but_cannot_renew(sim, client_for):
+    client = client_for(auth_token=sim.token(), username="demo", tenant_id="123456",
+                        network_url=sim.url + "/network/DFW/v2.0", compute_url=sim.url + "/compute/DFW/v2/123456")
+    assert "cluster-net" in network_names(client)
+    sim.call("POST", "/_sim/expire-tokens")
+    with pytest.raises(AuthError):
+        network_names(client)
+    assert sim.count("POST", "/v2.0/tokens") == 1
 
 
 def test_credentials_file_gives_user_key_and_region(sim, client_for, tmp_path):
@@ -146,7 +157,7 @@ def test_threads_share_one_renewal(sim, client_for):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
+    threads = [threading.Thread(target=worker) for dummy in range(6)]
     for t in threads:
         t.start()
     for t in threads:

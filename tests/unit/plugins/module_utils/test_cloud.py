@@ -5,14 +5,12 @@ import pytest
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import ApiError, UncertainWrite
 from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import Cloud
 from ansible_collections.failover.shared_ip.tests.fakecloud.fixture import builtin
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401
-    assert_no_secret,
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
     client_for,
     cloud_sim,
     make_sim,
     sim,
     sleeps,
-    texts_of,
 )
 
 
