@@ -1,0 +1,117 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""keepalived.conf.j2 rendered by Ansible for sample clusters and checked by the real keepalived.
+
+The sample cluster is this machine plus two peers that exist only as
+addresses (tests/role/inventory.yml); nothing is sent anywhere and no daemon
+starts: keepalived only runs --config-test, through the role's validate
+wrapper (files/config-test), exactly as tasks/configure.yml does.
+"""
+
+import re
+import subprocess
+
+import pytest
+
+MEMBERS = ["localhost", "peer1", "peer2"]
+CHECKS = [
+    {"name": "haproxy", "type": "process", "process": "haproxy"},
+    {"name": "alive", "type": "script", "script": "/bin/true", "timeout": 1},
+    {"name": "nic", "type": "interface", "interface": "ifb0"},
+    {"name": "flag", "type": "file", "file": "/tmp/keepalived-vip-test-flag", "weight": -100},
+]
+ADDRESSES = [
+    {"name": "web", "address": "192.0.2.100", "preferred": ["localhost"], "track": ["haproxy", "alive"],
+     "auth_pass": "s3cret"},
+    {"name": "api", "address": "192.0.2.101/24", "preempt": False, "garp_master_refresh": 10},
+    {"name": "api6", "address": "fd00::100", "preferred": ["peer1"], "track": ["nic", "flag"]},
+]
+SAMPLE = {
+    "keepalived_vip_members": MEMBERS,
+    "keepalived_vip_interface": "eth0",
+    "keepalived_vip_script_user": "nobody",
+    "keepalived_vip_addresses": ADDRESSES,
+    "keepalived_vip_checks": CHECKS,
+}
+
+
+def instance(text, name):
+    match = re.search(r"^vrrp_instance %s \{\n(.*?)^\}" % re.escape(name), text, re.M | re.S)
+    assert match, "no vrrp_instance %s in:\n%s" % (name, text)
+    return match.group(1)
+
+
+def keepalived_version():
+    out = subprocess.run(["keepalived", "--version"], capture_output=True, text=True)
+    return tuple(int(part) for part in re.search(r"v(\d+)\.(\d+)\.(\d+)", out.stderr + out.stdout).groups())
+
+
+def test_sample_cluster_renders_and_passes_keepalived_config_test(render):
+    result, dest = render(SAMPLE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = dest.read_text()
+    assert text.startswith("#\n# Ansible managed")
+    assert "script_user nobody" in text  # written as asked; only the validation copy runs scripts as root
+    assert "vrrp_garp_master_refresh 30" in text and "vrrp_gna_interval 0.01" in text
+
+    web, api, api6 = (instance(text, name) for name in ("web", "api", "api6"))
+    assert "priority 254" in web  # first choice of localhost
+    assert "priority 234" in api6  # peer1 first, then peer2, then localhost
+    assert re.search(r"unicast_src_ip 192\.0\.2\.2\n\s+unicast_peer \{\n\s+192\.0\.2\.3\n\s+192\.0\.2\.4\n", web)
+    assert re.search(r"unicast_src_ip fd00::2\n\s+unicast_peer \{\n\s+fd00::3\n\s+fd00::4\n", api6)
+    assert "version 3" in api6 and "version 2" in web
+    assert "auth_pass s3cret" in web and "authentication" not in api and "authentication" not in api6
+    assert "nopreempt" in api and "nopreempt" not in web
+    assert "garp_master_refresh 10" in api and "garp_master_refresh" not in web
+    assert "192.0.2.100/32 dev eth0" in web and "192.0.2.101/24 dev eth0" in api and "fd00::100/128 dev eth0" in api6
+    assert re.search(r"track_script \{\n\s+alive\n", web) and re.search(r"track_process \{\n\s+haproxy\n", web)
+    assert "ifb0 weight -253" in api6 and "track_script" not in api6
+    for body, name in ((web, "web"), (api, "api"), (api6, "api6")):
+        assert "vip_drain weight -253" in body and "vip_offset_%s weight 1" % name in body
+    router_ids = re.findall(r"virtual_router_id (\d+)", text)
+    assert len(set(router_ids)) == 3
+    # keywords by version (2.2.7 on Debian 12 has both)
+    version = keepalived_version()
+    assert ("check_unicast_src" in web) == (version >= (2, 1, 0))
+    assert ("unicast_fault_no_peer" in web) == (version >= (2, 2, 5))
+    # the password makes the file private (mode set by configure.yml; here the render keeps 0600)
+    assert dest.stat().st_mode & 0o077 == 0
+
+
+def test_a_config_keepalived_rejects_never_replaces_the_old_one(render, tmp_path):
+    dest = tmp_path / "keepalived.conf"
+    dest.write_text("# the running configuration\n")
+    sample = dict(SAMPLE, keepalived_vip_instance_extra=["no_such_keyword 1"])
+    result, dest = render(sample, dest)
+    assert result.returncode != 0
+    assert "failed to validate" in result.stdout
+    assert "Unknown keyword 'no_such_keyword'" in result.stdout
+    assert dest.read_text() == "# the running configuration\n"
+
+
+BAD_INPUTS = [
+    ({"keepalived_vip_addresses": ADDRESSES[:2] + [dict(ADDRESSES[0], name="web2", router_id=7),
+                                                    dict(ADDRESSES[1], name="api2", address="192.0.2.102", router_id=7)]},
+     "keepalived_vip_addresses[3].router_id: 7 (api2) is already used on interface eth0 by web2"),
+    ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.300"}]},
+     "keepalived_vip_addresses[0].address: '192.0.2.300' (web) is not an IPv4 or IPv6 address"),
+    ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.100", "preferred": ["node09"]}]},
+     "keepalived_vip_addresses[0].preferred: 'node09' (web) is not a member "
+     "(keepalived_vip_members: localhost, peer1, peer2)"),
+    ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.100", "auth_pass": "much-too-long"}]},
+     "auth_pass of web: 1 to 8 printable ASCII characters without spaces (value not shown)"),
+    ({"keepalived_vip_members": ["peer1", "peer2"]},
+     "keepalived_vip_members: this host localhost is not a member (peer1, peer2)"),
+]
+
+
+@pytest.mark.parametrize("override,message", BAD_INPUTS, ids=["router-id", "address", "preferred", "password",
+                                                               "not-a-member"])
+def test_bad_input_stops_in_preflight_before_any_change(render, tmp_path, override, message):
+    dest = tmp_path / "keepalived.conf"
+    dest.write_text("# the running configuration\n")
+    result, dest = render(dict(SAMPLE, **override), dest)
+    assert result.returncode != 0
+    assert message in result.stdout
+    assert "much-too-long" not in result.stdout
+    assert "Check the input" in result.stdout  # stopped in preflight, before rendering
+    assert dest.read_text() == "# the running configuration\n"
