@@ -41,6 +41,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._errors import 
     scrub,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._http import (
+    describe as _describe,
     display_root,
     json_body as _json,
     next_href as _next_href,
@@ -228,16 +229,15 @@ class Client:
                                              timeout=self.timeout)
             except requests.RequestException as exc:
                 self._notify(method, call, None, time.monotonic() - started)
-                error_cls = ApiError
-                if method not in IDEMPOTENT and not _surely_unsent(exc):
-                    if uncertain_post:
-                        raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc),
-                                             attempts=state.retries + 1, uncertain=True)
+                unsent = _surely_unsent(exc)
+                if method not in IDEMPOTENT and not unsent and uncertain_post:
+                    raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc, url),
+                                         attempts=state.retries + 1, uncertain=True)
                 delay = state.next_delay()
                 if delay is None:
-                    raise error_cls(call, None, type(exc).__name__, self._describe(exc),
-                                    attempts=state.retries + 1, uncertain=uncertain)
-                uncertain = uncertain or not _surely_unsent(exc)
+                    raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
+                                   attempts=state.retries + 1, uncertain=uncertain)
+                uncertain = uncertain or not unsent
                 state.wait(delay)
                 continue
             self._notify(method, call, resp.status_code, time.monotonic() - started)
@@ -264,8 +264,8 @@ class Client:
         for hook in list(self.on_request):
             hook(method, call.split(" ", 1)[1], status, elapsed)
 
-    def _describe(self, exc):
-        return scrub("%s (%s)" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__, self._secrets())
+    def _describe(self, exc, url):
+        return scrub(_describe(exc, url), self._secrets())
 
     @staticmethod
     def _retry_after(resp):

@@ -47,18 +47,34 @@ def next_href(links, base):
     return None
 
 
-def surely_unsent(exc):
-    """True when the request never reached the server (refused connection, connect timeout)."""
-    if type(exc).__name__ == "ConnectTimeout":
-        return True
+def _causes(exc):
+    """The exception and what caused it, outermost first (requests -> urllib3 -> socket)."""
     seen = set()
     cause = exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
-        name = type(cause).__name__
-        if name in ("NewConnectionError", "ConnectionRefusedError", "NameResolutionError"):
-            return True
+        yield cause
         args = getattr(cause, "args", ())
-        nested = getattr(cause, "reason", None) or (args[0] if args and isinstance(args[0], BaseException) else None)
+        nested = getattr(cause, "reason", None)
+        if not isinstance(nested, BaseException):
+            nested = next((a for a in args if isinstance(a, BaseException)), None)
         cause = nested or cause.__cause__ or cause.__context__
-    return False
+
+
+_NOISE = re.compile(r"^(<[^>]*>|HTTPS?ConnectionPool\([^)]*\)): ")
+
+
+def describe(exc, url):
+    """A short human text for a failed connection: the innermost reason and the host it concerned."""
+    reason = ""
+    for cause in _causes(exc):
+        text = _NOISE.sub("", str(cause)).strip()
+        if text and "Max retries exceeded" not in text:
+            reason = text
+    return "%s (%s)" % (reason or type(exc).__name__, urlsplit(url).netloc)
+
+
+def surely_unsent(exc):
+    """True when the request never reached the server (refused connection, connect timeout)."""
+    unsent = ("ConnectTimeout", "NewConnectionError", "ConnectionRefusedError", "NameResolutionError")
+    return any(type(cause).__name__ in unsent for cause in _causes(exc))
