@@ -85,6 +85,13 @@ def test_region_is_matched_in_any_case_and_sent_upper_case(sim, client_for):
     assert network_names(client) == ["PublicNet", "ServiceNet"]  # cluster-net lives in DFW only
 
 
+def test_given_endpoints_override_the_catalog(sim, client_for):
+    client = client_for(network_url=sim.url + "/network/ORD/v2.0/")
+    assert network_names(client) == ["PublicNet", "ServiceNet"]  # ORD's networks, though the region is DFW
+    assert client.region == "DFW"
+    assert client.compute_url == sim.url + "/compute/DFW/v2/123456"  # still from the catalog
+
+
 def test_unknown_region_names_the_regions_there_are(sim, client_for):
     with pytest.raises(AuthError) as info:
         client_for(region="syd").authenticate()
