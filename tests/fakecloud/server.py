@@ -20,6 +20,10 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "fakecloud/1"
     timeout = 120
 
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format, *args):
         if self.server.sim.verbose:
             super().log_message(format, *args)
@@ -151,7 +155,10 @@ class Simulator:
         return "%s/compute/%s/v2/%s" % (self.url, region, tenant)
 
     def start(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="fakecloud", daemon=True)
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="fakecloud",
+                                        daemon=True)
         self._thread.start()
         return self
 
