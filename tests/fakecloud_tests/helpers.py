@@ -38,12 +38,13 @@ class Api:
         headers = {"X-Auth-Token": token or self.token}
         return self.session.request(method, url, json=body, params=params, headers=headers, timeout=10)
 
-    def net(self, method, path, body=None, **params):
-        return self.call(method, "%s/network/%s/v2.0%s" % (self.sim.url, self.region, path), body, params or None)
+    def net(self, method, path, body=None, token=None, **params):
+        url = "%s/network/%s/v2.0%s" % (self.sim.url, self.region, path)
+        return self.call(method, url, body, params or None, token)
 
-    def comp(self, method, path, body=None, **params):
+    def comp(self, method, path, body=None, token=None, **params):
         url = "%s/compute/%s/v2/%s%s" % (self.sim.url, self.region, self.tenant, path)
-        return self.call(method, url, body, params or None)
+        return self.call(method, url, body, params or None, token)
 
     # shortcuts for the common steps of the flow
     def share(self, servers, network="cluster-net", version=4, **extra):
