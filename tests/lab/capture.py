@@ -22,18 +22,20 @@ class Capture:
         self.path, self.pid = Path(path), pid
 
     @classmethod
-    def start(cls, bridge, path, max_seconds=600):
+    def start(cls, netns, bridge, path, max_seconds=600):
         path = Path(path)
         path.unlink(missing_ok=True)
-        log = path.with_suffix(".log")
+        log = path.with_suffix(".tcpdump.log")
         log.write_text("")
-        pid = _proc.spawn(["timeout", str(int(max_seconds)), "tcpdump", "-i", bridge, "-U", "-nn", "-s", "200",
+        pid = _proc.spawn(["timeout", str(int(max_seconds)), "ip", "netns", "exec", netns, "tcpdump", "-i", bridge, "-U", "-nn", "-s", "200",
                            "-w", str(path), BPF], log)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while "listening on" not in log.read_text():
-            if time.monotonic() > deadline or not _proc.alive(pid, str(path)):
+            running = _proc.alive(pid, str(path))
+            if time.monotonic() > deadline or not running:
                 _proc.stop(pid, str(path))
-                raise LabError(f"tcpdump did not start on {bridge}: {log.read_text().strip()}")
+                state = "still silent after 20s" if running else "exited"
+                raise LabError(f"tcpdump on {bridge} {state}: {log.read_text().strip()!r}")
             time.sleep(0.05)
         return cls(path, pid)
 

@@ -48,11 +48,11 @@ class Client:
     def start_probe(self, address, max_seconds=60, interval_ms=10, tag=None):
         """Start pinging `address` every `interval_ms`; stop() returns the measurements."""
         tag = tag or f"probe-{address.replace(':', '_')}-{time.time_ns()}"
-        path = self.workdir / f"{tag}.json"
+        path = self.workdir / f"{tag}.probe.json"
         path.unlink(missing_ok=True)
         pid = _proc.spawn(["ip", "netns", "exec", self.netns, sys.executable, str(PROBE), "--address", address,
                            "--seconds", str(max_seconds), "--interval-ms", str(interval_ms), "--out", str(path)],
-                          self.workdir / f"{tag}.log")
+                          self.workdir / f"{tag}.probe.log")
         return Probe(path, pid)
 
     def probe(self, address, seconds=2.0, interval_ms=10):

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 STATE_ROOT = Path(os.environ.get("FSIP_LAB_STATE", REPO / ".lab"))
 RUN_ROOT = Path(os.environ.get("FSIP_LAB_RUN", "/var/lib/fsip-lab"))
 DEFAULT_NAME = "lab"
+RELAY = Path(__file__).with_name("relay.py")
 TOOLS = ("debootstrap", "systemd-nspawn", "nsenter", "ip", "tcpdump", "ssh", "ssh-keygen", "mount")
 SSH_OPTIONS = ("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=2")
@@ -35,6 +37,7 @@ class Lab:
         self.state_dir = STATE_ROOT / name
         self.run_dir = RUN_ROOT / name
         self.bridge = network.bridge_name(name)
+        self.netns = network.lab_netns(name)
         self.state = self._load() or {"name": name, "distro": distro, "members": {}}
         self.count = members if not self.state["members"] else len(self.state["members"])
         self.client = Client(network.netns_name(name), self.state_dir)
@@ -106,7 +109,7 @@ class Lab:
         if not self.key.exists():
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"fsip-lab-{self.name}", "-f", str(self.key)])
         self.key.chmod(0o600)
-        network.ensure_bridge(self.bridge)
+        network.ensure_bridge(self.name)
         network.ensure_client(self.name)
         pubkey = self.key.with_suffix(".pub").read_text()
         for member in self.members:
@@ -133,7 +136,12 @@ class Lab:
             time.sleep(0.3)
 
     def ssh_args(self):
-        return ["-i", str(self.key), *SSH_OPTIONS]
+        """ssh options that reach the members (through relay.py inside the lab namespace)."""
+        return ["-i", str(self.key), *SSH_OPTIONS, "-o", f"ProxyCommand={self.proxy_command}"]
+
+    @property
+    def proxy_command(self):
+        return f"nsenter --net=/run/netns/{self.netns} {sys.executable} {RELAY} %h %p"
 
     def _write_inventory(self):
         lines = ["# Written by tests/lab for the lab %r; removed by `python -m tests.lab down`." % self.name,
@@ -141,10 +149,11 @@ class Lab:
         for member in self.members:
             lines += [f"        {member.name}:", f"          ansible_host: {member.ipv4}",
                       f"          lab_ipv6: \"{member.ipv6}\"", f"          lab_mac: \"{member.mac()}\""]
-        ssh_common = " ".join(SSH_OPTIONS[:-2])
+        ssh_common = " ".join(SSH_OPTIONS[:-2]) + f" -o ProxyCommand='{self.proxy_command}'"
         lines += ["      vars:", "        ansible_user: root",
                   f"        ansible_ssh_private_key_file: {self.key}",
                   f"        ansible_ssh_common_args: \"{ssh_common}\"",
+                  "        ansible_ssh_pipelining: true",
                   "        ansible_python_interpreter: /usr/bin/python3",
                   f"        lab_name: {self.name}", f"        lab_bridge: {self.bridge}"]
         self.inventory.write_text("\n".join(lines) + "\n")
@@ -164,12 +173,8 @@ class Lab:
                 run(["umount", "-l", mount], check=False)
         if _mounts_under(self.run_dir):
             raise LabError(f"mounts under {self.run_dir} are still busy; not removing it")
-        image = self.state.get("image")
-        if image:
-            network.heal(self.name, image)
         network.delete_netns(self.client.netns)
-        network.delete_link(network.client_veth(self.name))
-        network.delete_link(self.bridge)
+        network.delete_netns(self.netns)  # takes the bridge, the veths and the nftables table with it
         shutil.rmtree(self.run_dir, ignore_errors=True)
         shutil.rmtree(self.state_dir, ignore_errors=True)
         self.state = {"name": self.name, "distro": self.distro, "members": {}}
@@ -182,23 +187,24 @@ class Lab:
                                     "mac": member.state.get("mac"), "veth": member.state.get("veth"),
                                     "link": self._link_state(member.state.get("veth"))}
         return {"name": self.name, "distro": self.state.get("distro"), "bridge": self.bridge,
-                "bridge_present": network.link_exists(self.bridge), "client_netns": self.client.netns,
+                "netns": self.netns, "bridge_present": network.link_exists(self.netns, self.bridge),
+                "client_netns": self.client.netns,
                 "inventory": str(self.inventory), "ssh_key": str(self.key), "members": members,
                 "partitioned": bool(self.state.get("partition"))}
 
-    @staticmethod
-    def _link_state(veth):
-        if not veth or not network.link_exists(veth):
+    def _link_state(self, veth):
+        if not veth or not network.link_exists(self.netns, veth):
             return None
-        return "up" if "UP" in json.loads(run(["ip", "-j", "link", "show", veth]).stdout)[0]["flags"] else "down"
+        flags = json.loads(network.ip(self.netns, "-j", "link", "show", veth).stdout)[0]["flags"]
+        return "up" if "UP" in flags else "down"
 
     # -- faults ----------------------------------------------------------------------------------
     def cut_link(self, name):
         """Hard failure of `name`: its link goes down on the host side (no goodbye on the wire)."""
-        network.set_link(self.member(name).veth, up=False)
+        network.set_link(self.netns, self.member(name).veth, up=False)
 
     def restore_link(self, name):
-        network.set_link(self.member(name).veth, up=True)
+        network.set_link(self.netns, self.member(name).veth, up=True)
 
     def partition(self, side_a, side_b):
         """Cut member-to-member traffic between the two sets; host and client still reach both."""
@@ -226,7 +232,7 @@ class Lab:
     # -- wire ------------------------------------------------------------------------------------
     def start_capture(self, tag="capture", max_seconds=600):
         """tcpdump on the bridge for GARPs and unsolicited NAs; `.stop()` returns them."""
-        capture = Capture.start(self.bridge, self.state_dir / f"{tag}.pcap", max_seconds=max_seconds)
+        capture = Capture.start(self.netns, self.bridge, self.state_dir / f"{tag}.capture.pcap", max_seconds=max_seconds)
         self.state.setdefault("captures", {})[tag] = capture.pid
         self._save()
         return capture
@@ -236,7 +242,7 @@ class Lab:
         pid = self.state.get("captures", {}).get(tag)
         if pid is None:
             raise LabError(f"no capture {tag!r} running in lab {self.name!r}")
-        return Capture(self.state_dir / f"{tag}.pcap", pid)
+        return Capture(self.state_dir / f"{tag}.capture.pcap", pid)
 
     def start_probe(self, address, tag="probe", max_seconds=120, interval_ms=10):
         """Client pings `address` every `interval_ms` until `.stop()` (or max_seconds)."""
@@ -250,7 +256,7 @@ class Lab:
         pid = self.state.get("probes", {}).get(tag)
         if pid is None:
             raise LabError(f"no probe {tag!r} running in lab {self.name!r}")
-        return Probe(self.state_dir / f"{tag}.json", pid)
+        return Probe(self.state_dir / f"{tag}.probe.json", pid)
 
 
 def _mounts_under(path):
@@ -269,10 +275,7 @@ def all_lab_names():
     for root in (STATE_ROOT, RUN_ROOT):
         if root.is_dir():
             names.update(entry.name for entry in root.iterdir() if entry.is_dir())
-    for link in network.links():
-        if link["ifname"].startswith("fsip-"):
-            names.add(link["ifname"][5:])
     for ns in network.netns_list():
-        if ns.startswith("fsip-") and ns.endswith("-client"):
-            names.add(ns[5:-7])
+        if ns.startswith("fsip-"):
+            names.add(ns[5:-7] if ns.endswith("-client") else ns[5:])
     return sorted(names)

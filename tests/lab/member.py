@@ -2,12 +2,14 @@
 
 import os
 import secrets
+import zlib
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 from ._run import LabError, run
+from . import network
 from .network import member_addresses, veth_of_container
 
 _PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -48,6 +50,7 @@ class Member:
         self.root = self.workdir / "root"
         self.state = state  # dict persisted by the Lab: {"nspawn_pid": .., "veth": .., "mac": ..}
         self.ipv4, self.ipv6 = member_addresses(index)
+        self.netns = network.lab_netns(lab)
 
     # -- life cycle -------------------------------------------------------------------------
     def prepare(self, image, pubkey):
@@ -84,14 +87,15 @@ class Member:
     def start(self, bridge, logfile):
         if self.running():
             return
-        machine = f"{self.lab}-{self.name}"
-        cmd = ["systemd-nspawn", "--quiet", "-D", str(self.root), "--boot", "--register=no", "--keep-unit",
+        network.delete_link(self.netns, self.host_veth_name)  # a leftover would make nspawn fail
+        machine = self.machine
+        cmd = ["nsenter", f"--net=/run/netns/{self.netns}", "systemd-nspawn", "--quiet", "-D", str(self.root), "--boot", "--register=no", "--keep-unit",
                f"--network-bridge={bridge}", f"--machine={machine}", f"--hostname={self.name}",
                "--console=passive", "--link-journal=no", "--resolv-conf=off", "--timezone=off"]
         with open(logfile, "ab") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
-        self.state.update(nspawn_pid=proc.pid, root=str(self.root))
+        self.state.update(nspawn_pid=proc.pid, root=str(self.root), log=str(logfile))
         self.state.pop("veth", None)
         self.state.pop("mac", None)
 
@@ -99,13 +103,19 @@ class Member:
         """Wait until the container's init exists and host0 is on the bridge."""
         while time.monotonic() < deadline:
             if not self._nspawn_alive():
-                raise LabError(f"{self.name}: systemd-nspawn exited during boot (see its log in the lab state dir)")
+                raise LabError(f"{self.name}: systemd-nspawn exited during boot: {self._log_tail()}")
             pid = self.init_pid()
             if pid and Path(f"/proc/{pid}/root/sys/class/net/host0").exists():
-                self.state["veth"] = veth_of_container(pid)
+                self.state["veth"] = veth_of_container(self.netns, pid)
                 return
             time.sleep(0.1)
-        raise LabError(f"{self.name}: did not boot in time")
+        raise LabError(f"{self.name}: did not boot in time: {self._log_tail()}")
+
+    def _log_tail(self):
+        try:
+            return " | ".join(Path(self.state["log"]).read_text(errors="replace").strip().splitlines()[-5:])
+        except (KeyError, OSError):
+            return "(no log)"
 
     def stop(self, timeout=15):
         """Kill the container (its whole PID namespace) and wait for nspawn to clean up."""
@@ -120,6 +130,7 @@ class Member:
             if self._nspawn_alive():
                 _kill(pid, signal.SIGKILL)
         self.state.pop("nspawn_pid", None)
+        network.delete_link(self.netns, self.host_veth_name)
 
     def unmount(self):
         if os.path.ismount(self.root):
@@ -127,6 +138,16 @@ class Member:
                 run(["umount", "-l", str(self.root)], check=False)
 
     # -- facts ------------------------------------------------------------------------------
+    @property
+    def machine(self):
+        """Container name, short enough that nspawn's host-side veth is exactly 'vb-' + it (15 chars)."""
+        lab = self.lab if len(self.lab) <= 5 else f"{self.lab[:3]}{zlib.crc32(self.lab.encode()) & 0xFF:02x}"
+        return f"{lab}-{self.name}"
+
+    @property
+    def host_veth_name(self):
+        return f"vb-{self.machine}"
+
     def running(self):
         return self._nspawn_alive() and self.init_pid() is not None
 
@@ -138,7 +159,7 @@ class Member:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             return False
-        return bool(cmdline) and cmdline[0].endswith(b"systemd-nspawn") and str(self.root).encode() in cmdline
+        return b"systemd-nspawn" in cmdline and str(self.root).encode() in cmdline
 
     def init_pid(self):
         """PID (on the host) of the container's systemd, or None."""

@@ -1,6 +1,11 @@
-"""Host-side plumbing: the bridge, the client's veth and namespace, link cuts, partitions.
+"""The lab's network: a namespace of its own holding the bridge, the client, links, partitions.
 
-Every name starts with `fsip` so that `down --all` can find what a lab left behind.
+Each lab lives in its own network namespace `fsip-<name>` (the lab's "host side": bridge
+`fsip-<name>` with 192.168.100.1/24 and fd00:100::1/64), so that labs never touch the machine's
+own network and several labs with the same address plan can run at once. The client is a second
+namespace `fsip-<name>-client` whose eth0 is on the bridge. Members are started inside the lab
+namespace, so nspawn's veths land there too. The machine reaches members over ssh through
+`relay.py` (ProxyCommand), run inside the lab namespace.
 """
 
 import json
@@ -23,6 +28,10 @@ def member_addresses(index):
     return f"{SUBNET4}.{10 + index}", f"{SUBNET6}:{10 + index}"
 
 
+def lab_netns(lab):
+    return f"fsip-{lab}"
+
+
 def bridge_name(lab):
     return _ifname(f"fsip-{lab}")
 
@@ -32,6 +41,7 @@ def client_veth(lab):
 
 
 def netns_name(lab):
+    """The client's namespace."""
     return f"fsip-{lab}-client"
 
 
@@ -45,12 +55,16 @@ def _ifname(name):
     return name
 
 
-def links():
-    return json.loads(run(["ip", "-j", "link", "show"]).stdout or "[]")
+def ip(ns, *args, check=True):
+    return run(["ip", "-n", ns, *args], check=check)
 
 
-def link_exists(name):
-    return run(["ip", "link", "show", "dev", name], check=False).returncode == 0
+def links(ns):
+    return json.loads(ip(ns, "-j", "link", "show", check=False).stdout or "[]")
+
+
+def link_exists(ns, name):
+    return ip(ns, "link", "show", "dev", name, check=False).returncode == 0
 
 
 def netns_list():
@@ -58,83 +72,79 @@ def netns_list():
     return [ns["name"] for ns in json.loads(out or "[]")]
 
 
-def ensure_bridge(name):
-    if not link_exists(name):
-        run(["ip", "link", "add", name, "type", "bridge", "stp_state", "0", "forward_delay", "0"])
-        # No multicast snooping: every member must see every advert and NA.
-        run(["ip", "link", "set", name, "type", "bridge", "mcast_snooping", "0"])
-    run(["ip", "addr", "replace", HOST4, "dev", name])
-    run(["ip", "addr", "replace", HOST6, "dev", name, "nodad"])
-    run(["ip", "link", "set", name, "up"])
+def ensure_netns(ns):
+    if ns not in netns_list():
+        run(["ip", "netns", "add", ns])
+    ip(ns, "link", "set", "lo", "up")
+
+
+def ensure_bridge(lab):
+    ns, name = lab_netns(lab), bridge_name(lab)
+    ensure_netns(ns)
+    if not link_exists(ns, name):
+        # No STP delay, no multicast snooping: every member must see every advert and NA at once.
+        ip(ns, "link", "add", name, "type", "bridge", "stp_state", "0", "forward_delay", "0",
+           "mcast_snooping", "0")
+    ip(ns, "addr", "replace", HOST4, "dev", name)
+    ip(ns, "addr", "replace", HOST6, "dev", name, "nodad")
+    ip(ns, "link", "set", name, "up")
 
 
 def ensure_client(lab):
     """The client host: a network namespace with eth0 on the bridge."""
-    ns, veth, bridge = netns_name(lab), client_veth(lab), bridge_name(lab)
-    if ns not in netns_list():
-        run(["ip", "netns", "add", ns])
-    if not link_exists(veth):
-        run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
-    run(["ip", "link", "set", veth, "master", bridge, "up"])
-    nsrun = ["ip", "netns", "exec", ns]
-    run([*nsrun, "ip", "link", "set", "lo", "up"])
-    run([*nsrun, "ip", "addr", "replace", f"{CLIENT4}/24", "dev", "eth0"])
-    run([*nsrun, "ip", "addr", "replace", f"{CLIENT6}/64", "dev", "eth0", "nodad"])
-    run([*nsrun, "ip", "link", "set", "eth0", "up"])
+    ns, client, veth, bridge = lab_netns(lab), netns_name(lab), client_veth(lab), bridge_name(lab)
+    ensure_netns(client)
+    if not link_exists(ns, veth):
+        ip(ns, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", client)
+    ip(ns, "link", "set", veth, "master", bridge, "up")
+    ip(client, "addr", "replace", f"{CLIENT4}/24", "dev", "eth0")
+    ip(client, "addr", "replace", f"{CLIENT6}/64", "dev", "eth0", "nodad")
+    ip(client, "link", "set", "eth0", "up")
 
 
-def set_link(name, up):
-    run(["ip", "link", "set", name, "up" if up else "down"])
+def set_link(ns, name, up):
+    ip(ns, "link", "set", name, "up" if up else "down")
 
 
-def delete_link(name):
-    run(["ip", "link", "del", name], check=False)
+def delete_link(ns, name):
+    ip(ns, "link", "del", name, check=False)
 
 
 def delete_netns(name):
     run(["ip", "netns", "del", name], check=False)
 
 
-def veth_of_container(pid):
-    """The host-side name of a container's host0, found through its peer index."""
-    iflink = Path(f"/proc/{pid}/root/sys/class/net/host0/iflink")
-    try:
-        index = int(iflink.read_text())
-    except OSError:
-        index = int(run(["nsenter", "-t", str(pid), "-n", "cat", "/sys/class/net/host0/iflink"]).stdout)
-    for link in links():
+def veth_of_container(ns, pid):
+    """The lab-side name of a container's host0, found through its peer index."""
+    index = int(Path(f"/proc/{pid}/root/sys/class/net/host0/iflink").read_text())
+    for link in links(ns):
         if link["ifindex"] == index:
             return link["ifname"]
-    raise LabError(f"no host interface with index {index} (container pid {pid})")
+    raise LabError(f"no interface with index {index} in {ns} (container pid {pid})")
 
 
-def _nft(image):
-    """The host's nft, or the lab image's (run chrooted: same kernel, host network namespace)."""
+def _nft(lab, image):
+    """nft inside the lab namespace: the machine's nft, or the lab image's (chrooted; same kernel)."""
     host = shutil.which("nft")
-    return [host] if host else ["chroot", str(image), "nft"]
+    return ["ip", "netns", "exec", lab_netns(lab), *([host] if host else ["chroot", str(image), "nft"])]
 
 
 def partition(lab, image, side_a, side_b):
     """Drop every frame bridged between the ports in side_a and those in side_b (both ways).
 
-    The host and the client still reach both sides: only member-to-member traffic across the
-    cut is lost, as when the network between two racks fails.
+    The lab host and the client still reach both sides: only member-to-member traffic across the
+    cut is lost, as when the link between two racks fails.
     """
-    table = nft_table(lab)
     a = ", ".join(f'"{name}"' for name in side_a)
     b = ", ".join(f'"{name}"' for name in side_b)
-    rules = (f"table bridge {table} {{\n"
+    rules = (f"table bridge {nft_table(lab)} {{\n"
              "  chain forward {\n    type filter hook forward priority 0; policy accept;\n"
              f"    iifname {{ {a} }} oifname {{ {b} }} drop\n"
              f"    iifname {{ {b} }} oifname {{ {a} }} drop\n  }}\n}}\n")
     heal(lab, image)
-    run([*_nft(image), "-f", "-"], input=rules)
+    run([*_nft(lab, image), "-f", "-"], input=rules)
 
 
 def heal(lab, image):
-    run([*_nft(image), "delete", "table", "bridge", nft_table(lab)], check=False)
-
-
-def nft_tables(image):
-    out = run([*_nft(image), "list", "tables"], check=False).stdout
-    return [line.split()[-1] for line in out.splitlines() if line.startswith("table bridge fsip_")]
+    if lab_netns(lab) in netns_list():
+        run([*_nft(lab, image), "delete", "table", "bridge", nft_table(lab)], check=False)

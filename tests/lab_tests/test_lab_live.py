@@ -27,6 +27,11 @@ def _ssh(lab, member, cmd):
                           capture_output=True, text=True, timeout=30)
 
 
+def test_the_lab_stays_off_the_machines_network(lab):
+    host_links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+    assert lab.bridge not in host_links and lab.member("node01").host_veth_name not in host_links
+
+
 def test_members_have_their_own_identity_and_addresses(lab):
     ids, host_keys = set(), set()
     for name in lab.names:
@@ -104,8 +109,9 @@ def test_down_leaves_nothing_behind(lab):
     lab.start_capture(tag="left")
     lab.down()
     assert NAME not in all_lab_names()
-    assert not [link["ifname"] for link in network.links() if NAME in link["ifname"]]
-    assert network.netns_name(NAME) not in network.netns_list()
+    host_links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+    assert NAME not in host_links and lab.member("node01").machine not in host_links
+    assert not {network.lab_netns(NAME), network.netns_name(NAME)} & set(network.netns_list())
     with open("/proc/self/mounts") as mounts:
         assert f"/fsip-lab/{NAME}/" not in mounts.read()
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
