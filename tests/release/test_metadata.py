@@ -69,6 +69,11 @@ def test_requirements_txt_is_pinned_and_has_requests():
     assert "requests" in _pins(REPO / "requirements.txt")
 
 
+def test_unit_test_requirements_are_the_collection_requirements():
+    # ansible-test units installs tests/unit/requirements.txt (it cannot follow -r).
+    assert _pins(REPO / "tests" / "unit" / "requirements.txt") == _pins(REPO / "requirements.txt")
+
+
 def test_execution_environment_definition():
     ee = yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())
     assert ee["version"] == 3
