@@ -4,11 +4,7 @@ import hashlib
 import ipaddress
 
 from . import addressing
-from .fixture import PUBLICNET, SERVICENET, WELL_KNOWN_NETWORKS, stable_id
-
-
-class FixtureError(ValueError):
-    """A fixture that does not describe a consistent cloud."""
+from .fixture import PUBLICNET, SERVICENET, WELL_KNOWN_NETWORKS, FixtureError, stable_id
 
 
 def _need(mapping, key, where):

@@ -4,6 +4,8 @@ A fixture is a plain dict (or a YAML file of the same shape); see README.md.
 PublicNet and ServiceNet exist in every region even when a fixture omits them.
 """
 import copy
+import json
+import sys
 import uuid
 
 PUBLICNET_ID = "00000000-0000-0000-0000-000000000000"
@@ -27,6 +29,10 @@ WELL_KNOWN_NETWORKS = [
         "subnets": [{"cidr": "10.176.0.0/16", "allocate_from": "10.176.1.0"}],
     },
 ]
+
+
+class FixtureError(ValueError):
+    """A fixture that cannot be read or does not describe a consistent cloud."""
 
 
 def stable_id(kind, *names):
@@ -108,22 +114,31 @@ def builtin():
 
 
 def load(path):
-    """Read a YAML (or JSON) fixture file. PyYAML is needed only here."""
+    """Read a YAML fixture file (PyYAML is needed only here), or a .json one (no PyYAML needed)."""
+    if path.endswith(".json"):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise FixtureError("fixture %s: %s" % (path, exc))
+        return _mapping(path, data)
     try:
         import yaml
     except ImportError:
-        raise SystemExit(
-            "fakecloud: --fixture needs PyYAML, which this Python (%s) lacks: "
-            "use the project venv (.venv/bin/python) or install python3-yaml" % _python()
+        raise FixtureError(
+            "a fixture file needs PyYAML, which this Python (%s) lacks: use the project venv "
+            "(.venv/bin/python) or install python3-yaml; without --fixture the built-in fixture needs nothing"
+            % sys.executable
         )
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise FixtureError("fixture %s: %s" % (path, exc))
+    return _mapping(path, data)
+
+
+def _mapping(path, data):
     if not isinstance(data, dict):
-        raise ValueError("fixture %s: the top level must be a mapping" % path)
+        raise FixtureError("fixture %s: the top level must be a mapping" % path)
     return data
-
-
-def _python():
-    import sys
-
-    return sys.executable
