@@ -18,6 +18,7 @@ SETTINGS = {  # name: (type, default)
     "error_status": (int, 503),
     "retry_after": (int, 1),
     "drop_after_write_rate": (float, 0.0),
+    "version_as_string": (bool, False),
 }
 ERROR_TYPES = {500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 
@@ -86,6 +87,11 @@ class Faults:
         for name, value in settings.items():
             if name not in SETTINGS:
                 raise FaultError("unknown fault setting %r" % name)
+            if SETTINGS[name][0] is bool:
+                if not isinstance(value, bool):
+                    raise FaultError("%s must be true or false, got %r" % (name, value))
+                clean[name] = value
+                continue
             try:
                 clean[name] = SETTINGS[name][0](value)
             except (TypeError, ValueError):
@@ -131,6 +137,10 @@ class Faults:
                     self.rules[kind].remove(rule)
                 return rule
         return None
+
+    def quirk(self, name):
+        with self._lock:
+            return self.settings[name]
 
     def decide(self, method, path):
         with self._lock:

@@ -89,6 +89,8 @@ class Handler(BaseHTTPRequestHandler):
             sim.log.record(method, self.path, route, None, "drop_before")
             return self._drop()
         status, answer = self._run(sim, service, handler, params, url, body)
+        if service == "network" and sim.faults.quirk("version_as_string"):
+            answer = _versions_as_strings(answer)
         if decision.action == "drop_after":
             sim.log.record(method, self.path, route, status, "drop_after")
             return self._drop()
@@ -120,6 +122,17 @@ class Handler(BaseHTTPRequestHandler):
         if params["region"] not in sim.state.regions:
             raise CloudError(404, "NotFound", "No endpoint for region %s" % params["region"])
         return tenant
+
+
+def _versions_as_strings(answer):
+    """The reference's shape of an address: "version": "4" (Quark sends the integer)."""
+    if not isinstance(answer, dict):
+        return answer
+    for key in ("ip_address", "ip_addresses"):
+        items = answer.get(key)
+        for item in items if isinstance(items, list) else [items] if isinstance(items, dict) else []:
+            item["version"] = str(item["version"])
+    return answer
 
 
 class _Server(ThreadingHTTPServer):

@@ -99,8 +99,18 @@ def test_drop_after_write_rate_spares_reads(api):
     assert api.comp("GET", "/servers/%s/ip_associations/%s" % (server_id("node01"), ip["id"])).status_code == 200
 
 
+def test_versions_as_strings_quirk(api):
+    faults(api, version_as_string=True)
+    created = api.net("POST", "/ip_addresses", SHARE).json()["ip_address"]
+    assert created["version"] == "4"
+    listed = api.net("GET", "/ip_addresses", type="shared").json()["ip_addresses"]
+    assert [ip["version"] for ip in listed] == ["4"]
+    sim_call(api, "DELETE", "faults")
+    assert api.net("GET", "/ip_addresses/" + created["id"]).json()["ip_address"]["version"] == 4
+
+
 @pytest.mark.parametrize("body", [
-    {"nonsense": 1}, {"error_rate": 2}, {"error_status": 404}, {"latency_ms": "slow"}, {"token_ttl": 0},
+    {"nonsense": 1}, {"version_as_string": "yes"}, {"error_rate": 2}, {"error_status": 404}, {"latency_ms": "slow"}, {"token_ttl": 0},
     {"fail_next": [{"path_regex": "("}]}, {"drop_next": [{"when": "sometimes"}]}, {"fail_next": [{"times": 0}]},
     {"fail_next": [{"bogus": 1}]}, [1],
 ])
