@@ -1,0 +1,115 @@
+"""One simulator per test module, a clean state per test, and `play` to run a real ansible-playbook."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakecloud import builtin, start
+from tests.integration.cloudcheck import CloudCheck
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
+COLLECTIONS = ROOT / ".build" / "collections"
+
+
+def lab_fixture():
+    """The built-in fixture plus what the refusals need: a v4-only network, a server without a port on
+    cluster-net, and a server with two ports on it."""
+    data = builtin()
+    data["networks"].append({"name": "v4-net", "region": "DFW", "tenant": "123456",
+                             "subnets": [{"cidr": "10.20.0.0/24", "allocate_from": "10.20.0.100"}]})
+    for server in data["servers"]:
+        if server["name"] in ("node01", "node02"):
+            nn = int(server["name"][4:])
+            server["ports"].append({"network": "v4-net", "fixed_ips": ["10.20.0.%d" % (10 + nn)]})
+    base = [s for s in data["servers"] if s["name"] == "node01"][0]
+    data["servers"].append(dict(base, name="solo", ports=base["ports"][:2], metadata={}))
+    data["servers"].append(dict(base, name="twoport", metadata={}, ports=base["ports"][:2] + [
+        {"network": "cluster-net", "id": "7c0ffee0-0000-4000-8000-000000000061", "fixed_ips": ["192.168.100.61"]},
+        {"network": "cluster-net", "id": "7c0ffee0-0000-4000-8000-000000000062", "fixed_ips": ["192.168.100.62"]}]))
+    for server in data["servers"][-2:]:
+        server["ports"] = [dict(p, fixed_ips=[_shift(ip) for ip in p["fixed_ips"]]) if p["network"] != "cluster-net"
+                           else p for p in server["ports"]]
+    return data
+
+
+def _shift(ip):
+    """Another fixed IP in the same subnet for the extra servers' PublicNet/ServiceNet ports."""
+    head, _sep, last = ip.rpartition("." if "." in ip else ":")
+    return "%s%s%d" % (head, "." if "." in ip else ":", int(last) + 50)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    simulator = start(port=0, fixture=lab_fixture())
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def cloud(sim):
+    check = CloudCheck(sim.url)
+    check.reset_state()
+    return check
+
+
+class Play:
+    """Runs a playbook of tests/integration/playbooks and returns what its tasks registered."""
+
+    def __init__(self, sim, tmp_path):
+        self.sim = sim
+        self.tmp_path = tmp_path
+        self.runs = 0
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "RAX_USERNAME": "demo",
+            "RAX_API_KEY": "demo-api-key",
+        })
+        for name in ("RAX_CREDENTIALS", "RAX_CREDS_FILE", "RAX_REGION", "RAX_PASSWORD"):
+            env.pop(name, None)
+        return env
+
+    def __call__(self, playbook, check=False, diff=False, inventory=None, forks=None, **extra):
+        self.runs += 1
+        out = self.tmp_path / ("result-%d.json" % self.runs)
+        extra.update(identity_url=self.sim.identity_url, result_file=str(out),
+                     ansible_python_interpreter=sys.executable)
+        cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(PLAYBOOKS / playbook),
+               "-e", json.dumps(extra)]
+        if inventory:
+            cmd += ["-i", str(inventory)]
+        if forks:
+            cmd += ["--forks", str(forks)]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=600, cwd=str(ROOT))
+        if not out.exists():
+            raise AssertionError("playbook %s wrote no result (rc %d)\n%s\n%s"
+                                 % (playbook, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
+        result = json.loads(out.read_text())
+        result["_stdout"] = proc.stdout
+        result["_rc"] = proc.returncode
+        return result
+
+
+@pytest.fixture
+def play(sim, tmp_path):
+    return Play(sim, tmp_path)
+
+
+def names(n):
+    return ["node%02d" % i for i in range(1, n + 1)]
