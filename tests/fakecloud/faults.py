@@ -77,7 +77,7 @@ class Faults:
     def __init__(self, seed=None, **settings):
         self._lock = threading.Lock()
         self._random = random.Random(seed)
-        self.initial = {name: default for name, (_, default) in SETTINGS.items()}
+        self.initial = {name: spec[1] for name, spec in SETTINGS.items()}
         self.initial.update(self._validate(settings))
         self.settings = dict(self.initial)
         self.rules = {"fail_next": [], "drop_next": []}

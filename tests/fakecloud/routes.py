@@ -135,7 +135,7 @@ def _compile(template):
 
 
 ROUTES = [(method, template, _compile(template), handler) for method, template, handler in TABLE]
-ROUTE_NAMES = ["%s %s" % (method, template) for method, template, _ in TABLE]
+ROUTE_NAMES = ["%s %s" % (route[0], route[1]) for route in TABLE]
 
 
 def service_of(path):

@@ -63,5 +63,3 @@ def error(response, key="NeutronError"):
     body = response.json()
     assert list(body) == [key], body
     return body[key]
-
-

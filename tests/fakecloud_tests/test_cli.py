@@ -95,7 +95,7 @@ def test_bad_fixture_is_a_clear_error(tmp_path, content, text):
     path = tmp_path / "bad.yml"
     path.write_text(content)
     result = subprocess.run([sys.executable, "tests/fakecloud", "--fixture", str(path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=20)
+                            capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode != 0 and text in result.stderr and "Traceback" not in result.stderr
 
 
@@ -105,15 +105,15 @@ def test_fixture_without_pyyaml_says_so(tmp_path):
     path.write_text(SMALL_FIXTURE)
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     result = subprocess.run([sys.executable, "tests/fakecloud", "--fixture", str(path)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=20)
+                            capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode != 0 and "needs PyYAML" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_module_run_and_package_import():
     result = subprocess.run([sys.executable, "-m", "tests.fakecloud", "--help"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=20)
+                            text=True, timeout=20, check=False)
     assert result.returncode == 0 and "--drop-after-write-rate" in result.stdout
     code = "from ansible_collections.failover.shared_ip.tests.fakecloud import start; s = start(); print(s.url); s.stop()"
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, ".build", "collections"))
-    result = subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=20)
+    result = subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode == 0 and result.stdout.startswith("http://127.0.0.1:"), result.stderr

@@ -123,7 +123,7 @@ def test_bad_fault_requests_are_refused(api, body):
 def test_sim_requests_are_never_counted_nor_faulted(api):
     sim_call(api, "POST", "reset")
     faults(api, error_rate=1.0, error_status=500)
-    for _ in range(3):
+    for dummy in range(3):
         assert sim_call(api, "GET", "counters").status_code == 200
     counters = sim_call(api, "GET", "counters").json()
     assert counters["total"] == 0 and counters["by_route"] == {}

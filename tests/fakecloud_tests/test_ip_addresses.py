@@ -142,7 +142,7 @@ def test_publicnet_quota_is_five_per_tenant(api):
 ], ids=["PublicNet: 6 a port", "isolated: 5 a port"])
 def test_port_address_limit(api, network, ports, fits):
     net = PUBLICNET_ID if network == "PublicNet" else CLUSTER_NET
-    for _ in range(fits):
+    for dummy in range(fits):
         assert post(api, spec(network_id=net, port_ids=ports)).status_code == 201
     r = post(api, spec(network_id=net, port_ids=ports, version=6))
     assert r.status_code == 409, r.text
@@ -206,7 +206,7 @@ def test_put_replaces_the_port_list_keeping_services(api, shared):
 
 
 def test_put_adding_a_port_at_its_limit(api, shared):
-    for _ in range(3):
+    for dummy in range(3):
         assert post(api, spec(port_ids=[NODE3, port_id("node04", "cluster-net")])).status_code == 201
     r = api.net("PUT", "/ip_addresses/" + shared["id"], {"ip_address": {"port_ids": [NODE1, NODE2, NODE3]}})
     assert r.status_code == 409 and error(r)["type"] == "CannotAddMoreIPsToPort"
