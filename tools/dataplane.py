@@ -58,9 +58,18 @@ class Move:
     resumed: dict                       # address -> replies flowing again at the end
     announcements: list = field(default_factory=list)  # [{time, kind, mac, address, member}]
     seconds: float = 0.0                # from the action to the last expected holder in place
+    acted_at: float = 0.0               # wall-clock time of the action (the capture's clock)
 
-    def garps_for(self, address):
-        return [a for a in self.announcements if a["address"] == str(ipaddress.ip_address(address))]
+    def garps_for(self, address, member=None):
+        """Announcements of `address` sent after the action (by `member` if given)."""
+        address = str(ipaddress.ip_address(address))
+        return [a for a in self.announcements if a["address"] == address and a["time"] >= self.acted_at
+                and (member is None or a["member"] == member)]
+
+    def first_garp_ms(self, address, member=None):
+        """Milliseconds from the action to the first announcement of `address` (None if none)."""
+        seen = self.garps_for(address, member)
+        return round((seen[0]["time"] - self.acted_at) * 1000) if seen else None
 
 
 def observe_move(lab, addresses, action, expected, skip=(), timeout=60, settle=2.0, tag="move"):
@@ -73,7 +82,7 @@ def observe_move(lab, addresses, action, expected, skip=(), timeout=60, settle=2
         for i, address in enumerate(addresses):
             probes[address] = lab.start_probe(address, tag=f"{tag}-probe{i}", max_seconds=timeout + 60)
         time.sleep(1.0)  # a baseline: the client reaches every address before the action
-        started = time.monotonic()
+        started, acted_at = time.monotonic(), time.time()
         action()
         ok, _ = settled(lab, expected, skip=skip, timeout=timeout)
         seconds = time.monotonic() - started
@@ -87,4 +96,4 @@ def observe_move(lab, addresses, action, expected, skip=(), timeout=60, settle=2
     return Move(moved_to={a: (now[a][0] if len(now[a]) == 1 else None) for a in addresses},
                 interruption_ms={a: r.get("longest_gap_ms") for a, r in results.items()},
                 resumed={a: bool(r.get("resumed")) for a, r in results.items()},
-                announcements=seen, seconds=seconds if ok else None)
+                announcements=seen, seconds=seconds if ok else None, acted_at=acted_at)

@@ -61,10 +61,22 @@ def control_plane_inventory():
     return path
 
 
+def _task_printer():
+    """One progress line per task, without the role's long prefix or repeats (a handler runs per host)."""
+    last = []
+
+    def show(name):
+        name = name.replace("failover.shared_ip.keepalived_vip : ", "role: ")
+        if not last or last[-1] != name:
+            detail("· " + name)
+            last[:] = [name]
+    return show
+
+
 def converge(inventory, sim, log, limit=None, extra_vars=None):
     step("Running playbooks/site.yml (log: %s)" % log.relative_to(WORK.parent.parent))
     run = run_playbook(inventory, log, extra_vars={"shared_ip_identity_url": sim.identity_url, **(extra_vars or {})},
-                       env=cloud_env(DEMO_LOGIN), limit=limit, on_task=lambda name: detail("· " + name))
+                       env=cloud_env(DEMO_LOGIN), limit=limit, on_task=_task_printer())
     if run.rc != 0:
         block(run.tail())
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; full log: {log}")
@@ -98,12 +110,13 @@ def check_cloud(shared, members):
     return problems
 
 
-def _lab(cleanup):
+def _lab(cleanup, keep):
     ensure_importable()
     from tests.lab import Lab
 
     lab = Lab(LAB_NAME, members=MEMBERS, log=lambda text: detail(text))
-    cleanup.callback(_lab_down, lab)
+    if not keep:
+        cleanup.callback(_lab_down, lab)
     step(f"Booting the lab: {MEMBERS} members in systemd-nspawn on bridge {lab.bridge} "
          "(the first run builds the image: a few minutes)")
     lab.up()
@@ -132,31 +145,31 @@ def _client_view(lab, addresses):
     return {a: lab.holder_of(a) for a in addresses}
 
 
-def _announcements(move, addresses, since=None):
+def _announcements(move, wanted, what):
     rows = []
-    for address in addresses:
-        seen = move.garps_for(address)
-        if not seen:
-            rows.append([address, "-", "0", "-"])
-            continue
-        first = seen[0]["time"]
+    for want in wanted:
+        seen = move.garps_for(want.address)
         by = sorted({a["member"] for a in seen})
         kinds = sorted({"gratuitous ARP" if a["kind"] == "garp" else "unsolicited NA" for a in seen})
-        rows.append([address, ", ".join(by), f"{len(seen)} {'/'.join(kinds)}",
-                     f"{(seen[-1]['time'] - first) * 1000:.0f} ms"])
-    return table(["address", "announced by", "packets", "first to last"], rows)
+        first = move.first_garp_ms(want.address)
+        rows.append([want.name, want.address, ", ".join(by) or "-", f"{len(seen)} {'/'.join(kinds)}".strip(),
+                     f"{first} ms" if first is not None else "-"])
+    return table(["name", "address", "announced by", "packets", f"first one after {what}"], rows)
 
 
-def _interruptions(move, addresses):
-    return table(["address", "client-observed interruption", "traffic flowing after"],
-                 [[a, f"{move.interruption_ms[a]:.0f} ms" if move.interruption_ms[a] is not None else "?",
-                   "yes" if move.resumed[a] else "NO"] for a in addresses])
+def _interruptions(move, wanted):
+    rows = []
+    for want in wanted:
+        gap = move.interruption_ms[want.address]
+        rows.append([want.name, want.address, f"{gap:.0f} ms" if gap is not None else "?",
+                     "yes" if move.resumed[want.address] else "NO"])
+    return table(["name", "address", "longest silence", "answering at the end"], rows)
 
 
-def data_plane_demo(cleanup, sim, members):
+def data_plane_demo(cleanup, sim, members, keep=False):
     from tools import dataplane
 
-    lab = _lab(cleanup)
+    lab = _lab(cleanup, keep)
     converge(lab.inventory, sim, DEMO_DIR / "playbook.log", extra_vars={"keepalived_vip_interface":
                                                                           dataplane.LAB_INTERFACE})
     problems = check_cloud(show_cloud(sim), members)
@@ -166,6 +179,8 @@ def data_plane_demo(cleanup, sim, members):
 
     step("Waiting for keepalived to elect a holder for each address")
     ok, held = dataplane.settled(lab, preferred, timeout=60)
+    for address in addresses:  # a few pings, so that the client has resolved each address once
+        lab.client.probe(address, seconds=0.3)
     block(_holder_rows(wanted, held, _client_view(lab, addresses)))
     if not ok:
         return problems + ["after the playbook, not every address is held by its preferred member"]
@@ -184,21 +199,23 @@ def data_plane_demo(cleanup, sim, members):
         step(f"Moved in {failure.seconds:.1f}s (as seen by polling the members):")
     block(_holder_rows(wanted, held, _client_view(lab, addresses), cut=victim))
     step("Announcements on the wire (captured on the lab bridge):")
-    block(_announcements(failure, [w.address for w in moving]))
+    block(_announcements(failure, moving, "the cut"))
     step("What a client pinging every address every 10 ms saw:")
-    block(_interruptions(failure, addresses))
+    block(_interruptions(failure, wanted))
     problems += [f"{a}: the client lost it for good during the failure" for a in addresses
                  if not failure.resumed[a]]
 
     step(f"Restoring {victim}'s link: its addresses come back (preemption)")
     back = dataplane.observe_move(lab, addresses, lambda: lab.restore_link(victim), preferred, tag="demo-back")
     held = dataplane.holders(lab, addresses)
-    block(_holder_rows(wanted, held, _client_view(lab, addresses)))
-    block(_announcements(back, [w.address for w in moving]))
-    block(_interruptions(back, addresses))
+    reaches = _client_view(lab, addresses)
+    block(_holder_rows(wanted, held, reaches))
+    block(_announcements(back, moving, "the restore"))
+    block(_interruptions(back, wanted))
     if back.seconds is None:
         problems.append(f"after {victim} came back, not every address is on its preferred member: {held}")
     problems += [f"{a}: the client lost it for good after the restore" for a in addresses if not back.resumed[a]]
+    problems += [f"{a}: the client reaches {reaches[a]}, not {m}" for a, m in preferred.items() if reaches[a] != m]
     return problems
 
 
@@ -214,6 +231,8 @@ def _resolve_addresses(sim, members):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--control-plane", action="store_true", help="run only the control-plane half")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the lab up at the end, to look around (`make demo-clean` removes it)")
     args = parser.parse_args(argv)
     ensure_importable()
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
@@ -231,7 +250,7 @@ def main(argv=None):
                 converge(control_plane_inventory(), sim, DEMO_DIR / "playbook.log", limit="localhost")
                 problems = check_cloud(show_cloud(sim), members)
             else:
-                problems = data_plane_demo(cleanup, sim, members)
+                problems = data_plane_demo(cleanup, sim, members, keep=args.keep)
             step("Cleaning up")
     except Interrupted as stop:
         fail(f"interrupted by {stop}; cleaned up")
@@ -243,6 +262,8 @@ def main(argv=None):
         for problem in problems:
             fail(problem)
         return 1
+    if args.keep and not why_not:
+        step(f"The lab is still up (--keep): inventory .lab/{LAB_NAME}/inventory.yml; `make demo-clean` removes it")
     step("Demo OK" + (" (control plane only: run as root for the lab and the failover)" if why_not else ""))
     return 0
 
