@@ -372,11 +372,13 @@ def plan_present(current, members, servers, associate_ids=None, name=None, label
     return steps
 
 
-def plan_absent(current, servers, only=None):
+def plan_absent(current, servers, only=None, name=None):
     """Steps that delete `current`, or with `only` (a server id) drop just that member.
 
+    name: the address's name label, which the last member keeps.
+
     A shared IP cannot keep fewer than one port: dropping the last member leaves
-    its port on the address, disassociated (see `last_port` in the result).
+    its port (and its name label) on the address, disassociated.
     """
     names = dict((s["id"], s.get("name")) for s in servers)
     names.update(dict((m["id"], m["name"]) for m in current["members"] if m["id"] not in names))
@@ -386,9 +388,14 @@ def plan_absent(current, servers, only=None):
             return [_label_step("unlabel", only, names, n) for n in _labels_on(servers, only, current["id"])]
         rest = dict((i, m["port_id"]) for i, m in now.items() if i != only)
         steps = [_server_step("disassociate", only, names, now[only]["port_id"])] if now[only]["associated"] else []
-        if rest:
-            steps.append({"action": "set_ports", "port_ids": sorted(rest.values()),
-                          "members": [{"id": i, "name": names.get(i), "port_id": p} for i, p in rest.items()]})
+        if not rest:
+            # The port stays, and so does the label that names the address (put back if a
+            # concurrent run took it away).
+            if name is not None and _label_value(servers, only, name) != current["id"]:
+                steps.append(_label_step("label", only, names, name))
+            return steps
+        steps.append({"action": "set_ports", "port_ids": sorted(rest.values()),
+                      "members": [{"id": i, "name": names.get(i), "port_id": p} for i, p in rest.items()]})
         steps += [_label_step("unlabel", only, names, n) for n in _labels_on(servers, only, current["id"])]
         return steps
     steps = [_server_step("disassociate", i, names, now[i]["port_id"]) for i in _by_name(now, names)

@@ -154,6 +154,9 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._module import 
 from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
 
 
+SETTLE_SECONDS = 0.5
+
+
 def locate(cloud, params, servers):
     """The address by id, else address, else name label; None when it does not exist."""
     if params["id"]:
@@ -194,10 +197,10 @@ class Binding:
         return self.port_id
 
     def steps(self, state):
-        if self.params["state"] == "absent":
-            return plan.plan_absent(state, self.servers, only=self.me["id"])
-        me = self.me["id"]
         name = self.params["name"] or (state["name"] if state["name"] and "," not in state["name"] else None)
+        if self.params["state"] == "absent":
+            return plan.plan_absent(state, self.servers, only=self.me["id"], name=name)
+        me = self.me["id"]
         return plan.plan_present(state, {me: self.my_port(state)}, self.servers,
                                  associate_ids={me} if self.params["associate"] else (),
                                  name=name, label_ids={me}, keep_others=True)
@@ -233,10 +236,19 @@ def run(module):
         raise PlanError(option, params[option], "no such shared IP; create it with failover.shared_ip.address")
     before = state = binding.read()
     taken = []
+    settled = False
     for attempt in range(1, params["attempts"] + 1):
         steps = binding.steps(state)
+        if not steps and taken and params["state"] == "absent" and not settled:
+            # Another host's write that started before ours may still land and put our port back
+            # (a PUT carries a whole list it read earlier): look once more after it had time to.
+            settled = True
+            time.sleep(random.uniform(SETTLE_SECONDS, 2 * SETTLE_SECONDS))
+            state = binding.read()
+            steps = binding.steps(state)
         if not steps:
             module.exit(before, state, taken, attempts=attempt)
+        settled = False
         if module.module.check_mode:
             module.exit(before, plan.apply_all(state, steps), steps, attempts=attempt)
         done = []

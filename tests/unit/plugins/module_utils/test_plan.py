@@ -321,6 +321,15 @@ def test_plan_absent_one_member(now, assoc, only, expected):
     assert actions(plan.plan_absent(current(1, now, assoc), SERVERS, only=sid(only))) == expected
 
 
+def test_last_member_keeps_its_port_and_label():
+    current_ = current(1, [1], [])
+    servers = [server(1)] + SERVERS[1:]
+    assert actions(plan.plan_absent(current_, servers, only=sid(1), name="web")) == [
+        "label node01 failover-shared-ip:web"]
+    labelled = [server(1, **{"failover-shared-ip:web": aid(1)})] + SERVERS[1:]
+    assert plan.plan_absent(current_, labelled, only=sid(1), name="web") == []
+
+
 def test_binding_keeps_other_members():
     steps = plan.plan_present(current(1, [1, 2], [1, 2]), members(5), SERVERS, associate_ids={sid(5)},
                               keep_others=True)
