@@ -45,6 +45,25 @@ def test_ansible_doc_reads_module_from_installed_copy(installed, module):
     assert doc.get("version_added"), f"{module}: no version_added"
 
 
+def _return_gaps(keys, prefix=""):
+    """RETURN keys lacking what users read: description and type everywhere, returned and sample at the top."""
+    gaps = []
+    for name, spec in (keys or {}).items():
+        needed = ("description", "type") + (("returned", "sample") if not prefix else ())
+        gaps += [f"{prefix}{name}: no {field}" for field in needed if field not in spec]
+        gaps += _return_gaps(spec.get("contains"), f"{prefix}{name}.")
+    return gaps
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_return_key_is_documented(installed, module):
+    proc = run([tool("ansible-doc"), "--json", f"{FQCN}.{module}"], env=installed["env"], cwd=installed["cwd"])
+    assert proc.returncode == 0, proc.stderr
+    returns = json.loads(proc.stdout)[f"{FQCN}.{module}"]["return"]
+    assert returns, f"{module}: no RETURN"
+    assert not _return_gaps(returns)
+
+
 def _call(method, url, body=None, token=None):
     """Plain HTTP against the simulator: an independent view, not the module under test."""
     data = json.dumps(body).encode() if body is not None else None
