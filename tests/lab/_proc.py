@@ -7,11 +7,14 @@ import time
 from pathlib import Path
 
 
-def spawn(cmd, logfile):
-    """Start `cmd` in its own session; return its pid."""
+def spawn(cmd, logfile, marker):
+    """Start `cmd` in its own session; return its pid once /proc shows it with `marker` (or it exited)."""
     with open(logfile, "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+    deadline = time.monotonic() + 5
+    while not alive(proc.pid, marker) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # just after exec, /proc/<pid>/cmdline may not show the new program yet
     return proc.pid
 
 
@@ -39,10 +42,17 @@ def stop(pid, marker, sig=signal.SIGINT, timeout=10.0):
 
 
 def _reap(pid):
+    """Reap our child if it has exited; return its wait status (None if not ours or running)."""
     try:
-        os.waitpid(pid, os.WNOHANG)
+        done, status = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
-        pass
+        return None
+    return status if done else None
+
+
+def exit_status(pid):
+    status = _reap(pid)
+    return None if status is None else os.waitstatus_to_exitcode(status)
 
 
 def find(marker):

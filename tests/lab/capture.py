@@ -28,13 +28,14 @@ class Capture:
         log = path.with_suffix(".tcpdump.log")
         log.write_text("")
         pid = _proc.spawn(["timeout", str(int(max_seconds)), "ip", "netns", "exec", netns, "tcpdump", "-i", bridge, "-U", "-nn", "-s", "200",
-                           "-w", str(path), BPF], log)
+                           "-w", str(path), BPF], log, str(path))
         deadline = time.monotonic() + 20
         while "listening on" not in log.read_text():
             running = _proc.alive(pid, str(path))
             if time.monotonic() > deadline or not running:
+                status = _proc.exit_status(pid)
                 _proc.stop(pid, str(path))
-                state = "still silent after 20s" if running else "exited"
+                state = "still silent after 20s" if running else f"exited ({status})"
                 raise LabError(f"tcpdump on {bridge} {state}: {log.read_text().strip()!r}")
             time.sleep(0.05)
         return cls(path, pid)

@@ -14,8 +14,9 @@ def _members(text):
 
 def _parser():
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--name", default=DEFAULT_NAME, help=f"lab name (default {DEFAULT_NAME})")
+    common.add_argument("--name", default=argparse.SUPPRESS, help=f"lab name (default {DEFAULT_NAME})")
     parser = argparse.ArgumentParser(prog="python -m tests.lab", description=__doc__)
+    parser.add_argument("--name", default=DEFAULT_NAME, help=f"lab name (default {DEFAULT_NAME})")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser = sub.add_parser
     sub.add_parser = lambda *a, **kw: add_parser(*a, parents=[common], **kw)

@@ -52,7 +52,7 @@ class Client:
         path.unlink(missing_ok=True)
         pid = _proc.spawn(["ip", "netns", "exec", self.netns, sys.executable, str(PROBE), "--address", address,
                            "--seconds", str(max_seconds), "--interval-ms", str(interval_ms), "--out", str(path)],
-                          self.workdir / f"{tag}.probe.log")
+                          self.workdir / f"{tag}.probe.log", str(path))
         return Probe(path, pid)
 
     def probe(self, address, seconds=2.0, interval_ms=10):

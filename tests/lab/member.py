@@ -4,12 +4,11 @@ import os
 import secrets
 import zlib
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 from ._run import LabError, run
-from . import network
+from . import _proc, network
 from .network import member_addresses, veth_of_container
 
 _PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -92,10 +91,8 @@ class Member:
         cmd = ["nsenter", f"--net=/run/netns/{self.netns}", "systemd-nspawn", "--quiet", "-D", str(self.root), "--boot", "--register=no", "--keep-unit",
                f"--network-bridge={bridge}", f"--machine={machine}", f"--hostname={self.name}",
                "--console=passive", "--link-journal=no", "--resolv-conf=off", "--timezone=off"]
-        with open(logfile, "ab") as log:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        self.state.update(nspawn_pid=proc.pid, root=str(self.root), log=str(logfile))
+        self.state.update(nspawn_pid=_proc.spawn(cmd, logfile, str(self.root)), root=str(self.root),
+                          log=str(logfile))
         self.state.pop("veth", None)
         self.state.pop("mac", None)
 
