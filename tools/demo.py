@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 
 from tools import cluster
 from tools.cloud import DEMO_LOGIN, CloudView, simulator
@@ -74,7 +75,7 @@ def _task_printer():
 
 
 def converge(inventory, sim, log, limit=None, extra_vars=None):
-    step("Running playbooks/site.yml (log: %s)" % log.relative_to(WORK.parent.parent))
+    step(f"Running playbooks/site.yml (log: {log})")
     run = run_playbook(inventory, log, extra_vars={"shared_ip_identity_url": sim.identity_url, **(extra_vars or {})},
                        env=cloud_env(DEMO_LOGIN), limit=limit, on_task=_task_printer())
     if run.rc != 0:
@@ -229,11 +230,14 @@ def _resolve_addresses(sim, members):
 
 
 def main(argv=None):
+    global DEMO_DIR  # noqa: PLW0603 - one run, one place for its files
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--control-plane", action="store_true", help="run only the control-plane half")
+    parser.add_argument("--workdir", type=Path, default=DEMO_DIR, help=f"logs and scratch files (default {DEMO_DIR})")
     parser.add_argument("--keep", action="store_true",
                         help="leave the lab up at the end, to look around (`make demo-clean` removes it)")
     args = parser.parse_args(argv)
+    DEMO_DIR = args.workdir.resolve()
     ensure_importable()
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     for signum in STOP_SIGNALS:

@@ -1,7 +1,9 @@
 """Run ansible-playbook for the tools: full log to a file, one progress line per task on the way."""
 
 import json
+import os
 import re
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -50,16 +52,39 @@ def run_playbook(inventory, log, extra_vars=None, env=None, limit=None, on_task=
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     recap = {}
-    with open(log, "w") as out, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                                 env=ansible_env(env)) as proc:
-        for line in proc.stdout:
-            out.write(line)
-            line = line.rstrip()
-            task = _TASK.match(line)
-            if task and on_task:
-                on_task(task.group("name"))
-            totals = _RECAP.match(line)
-            if totals:
-                recap[totals.group("host")] = {k: int(v) for k, v in totals.groupdict().items() if k != "host"}
-        rc = proc.wait()
+    ssh_dir = log.parent / "cp"  # ssh connection sharing of this run only (labs side by side reuse addresses)
+    ssh_dir.mkdir(exist_ok=True)
+    env = {"ANSIBLE_SSH_CONTROL_PATH_DIR": str(ssh_dir), **(env or {})}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=ansible_env(env), start_new_session=True)
+        try:
+            for line in proc.stdout:
+                out.write(line)
+                line = line.rstrip()
+                task = _TASK.match(line)
+                if task and on_task:
+                    on_task(task.group("name"))
+                totals = _RECAP.match(line)
+                if totals:
+                    recap[totals.group("host")] = {k: int(v) for k, v in totals.groupdict().items() if k != "host"}
+            rc = proc.wait()
+        finally:
+            _stop(proc)
     return PlaybookRun(rc=rc, seconds=time.monotonic() - started, log=log, recap=recap)
+
+
+def _stop(proc):
+    """Stop ansible-playbook and everything it started (its own session), if it still runs."""
+    if proc.poll() is None:
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    proc.stdout.close()

@@ -15,8 +15,8 @@ from tools.paths import ROOT
 pytestmark = pytest.mark.slow
 
 
-def _demo(*args):
-    return subprocess.Popen([sys.executable, "-m", "tools.demo", "--control-plane", *args], cwd=ROOT,
+def _demo(workdir):
+    return subprocess.Popen([sys.executable, "-m", "tools.demo", "--control-plane", "--workdir", str(workdir)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -29,8 +29,8 @@ def _listening(port):
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_control_plane_demo_shares_every_address_with_every_member_and_stops_the_simulator():
-    proc = _demo()
+def test_control_plane_demo_shares_every_address_with_every_member_and_stops_the_simulator(tmp_path):
+    proc = _demo(tmp_path)
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, out
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]
@@ -42,8 +42,8 @@ def test_control_plane_demo_shares_every_address_with_every_member_and_stops_the
     assert not _listening(_port(out)), "the simulator outlived the demo"
 
 
-def test_a_stopped_demo_says_so_and_still_stops_the_simulator():
-    proc = _demo()
+def test_a_stopped_demo_says_so_and_still_stops_the_simulator(tmp_path):
+    proc = _demo(tmp_path)
     seen = ""
     deadline = time.monotonic() + 60
     while "Running playbooks/site.yml" not in seen and time.monotonic() < deadline:
