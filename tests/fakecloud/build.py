@@ -205,6 +205,8 @@ def _fixed_ip(world, region, net, pid, tenant, address):
         if sub is None:
             raise FixtureError("fixture: %s is in no subnet of network %s" % (address, net["name"]))
         address = addressing.canonical(address)
+        if address in used_addresses(world, region, net["id"]):
+            raise FixtureError("fixture: %s is used twice on network %s" % (address, net["name"]))
     world.add_ip(region, net["id"], sub["id"], address, sub["ip_version"], tenant, [pid], "port",
                  stable_id("ip", region, address))
 

@@ -90,6 +90,8 @@ def test_fixture_file(tmp_path):
     ("regions: [DFW]\n", "needs `tenants`"),
     ("- just a list\n", "top level must be a mapping"),
     ("servers: [\n", "fixture"),
+    (SMALL_FIXTURE.replace("fixed_ips: [10.9.0.7]", "fixed_ips: [10.9.0.2]"), "10.9.0.2 is used twice"),
+    (SMALL_FIXTURE.replace("fixed_ips: [10.9.0.7]", "fixed_ips: [10.8.0.7]"), "10.8.0.7 is in no subnet"),
 ])
 def test_bad_fixture_is_a_clear_error(tmp_path, content, text):
     path = tmp_path / "bad.yml"

@@ -40,14 +40,16 @@ REFUSED = [
     ("network unknown", {"ip_address": spec(network_id=UNKNOWN)}, 404, "NetworkNotFound", UNKNOWN),
     ("port unknown", {"ip_address": spec(port_ids=[NODE1, UNKNOWN])}, 404, "PortNotFound", UNKNOWN),
     ("another tenant's port", {"ip_address": spec(network_id=PUBLICNET_ID, port_ids=[
-        port_id("node01", "PublicNet"), port_id("other01", "PublicNet")])}, 404, "PortNotFound", "other" and ""),
+        port_id("node01", "PublicNet"), port_id("other01", "PublicNet")])}, 404, "PortNotFound",
+     port_id("other01", "PublicNet")),
     ("device unknown", {"ip_address": spec(port_ids=None, device_ids=[server_id("node01"), UNKNOWN])}, 404,
      "PortNotFound", UNKNOWN),
     ("another tenant's device", {"ip_address": spec(port_ids=None, device_ids=[server_id("node01"),
                                                                                server_id("other01")])},
      404, "PortNotFound", server_id("other01")),
     ("ServiceNet: quota 0", {"ip_address": spec(network_id=SERVICENET_ID, port_ids=[
-        port_id("node01", "ServiceNet"), port_id("node02", "ServiceNet")])}, 409, "CannotCreateMoreSharedIPs", ""),
+        port_id("node01", "ServiceNet"), port_id("node02", "ServiceNet")])}, 409, "CannotCreateMoreSharedIPs",
+     "the quota is 0"),
     ("no IPv6 subnet on ServiceNet", {"ip_address": spec(network_id=SERVICENET_ID, version=6, port_ids=[
         port_id("node01", "ServiceNet"), port_id("node02", "ServiceNet")])}, 400, "BadRequest", "no IPv6 subnet"),
     ("PublicNet members in two zones", {"ip_address": spec(network_id=PUBLICNET_ID, port_ids=[
