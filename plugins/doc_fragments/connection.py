@@ -18,7 +18,8 @@ options:
   api_key:
     description:
       - The API key of O(username).
-      - If not set, the environment variable E(RAX_API_KEY) is used, then the O(credentials) file.
+      - If neither this nor O(password) is set, the environment variable E(RAX_API_KEY) is used, then the
+        O(credentials) file.
       - Mutually exclusive with O(password).
     type: str
   password:

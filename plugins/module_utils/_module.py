@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,7 +31,7 @@ POOL_SIZE = 8
 
 CONNECTION_SPEC = dict(
     username=dict(type="str", fallback=(env_fallback, ["RAX_USERNAME"])),
-    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["RAX_API_KEY"])),
+    api_key=dict(type="str", no_log=True),  # RAX_API_KEY: see connection_params()
     password=dict(type="str", no_log=True),
     auth_token=dict(type="str", no_log=True),
     tenant_id=dict(type="str"),
@@ -51,9 +52,13 @@ CONNECTION_RULES = dict(
 )
 
 
-def client_from_params(params):
-    """A Client from the connection options (a given auth_token is used first, credentials renew it)."""
-    return Client(**dict((k, params.get(k)) for k in CONNECTION_SPEC))
+def connection_params(params):
+    """The Client's arguments. RAX_API_KEY applies only when neither api_key nor password is given,
+    so that an explicit password is never overruled by a key in the environment."""
+    args = dict((k, params.get(k)) for k in CONNECTION_SPEC)
+    if not args["api_key"] and not args["password"]:
+        args["api_key"] = os.environ.get("RAX_API_KEY") or None
+    return args
 
 
 class StepsFailed(Exception):
@@ -158,13 +163,20 @@ class CloudModule:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._cloud = None
 
+    def client(self, **overrides):
+        """A Client from the connection options; a key taken from the environment is masked too."""
+        args = connection_params(dict(self.params, **overrides))
+        if args["api_key"]:
+            self.module.no_log_values.add(args["api_key"])
+        try:
+            return Client(**args)
+        except ApiError as exc:
+            self.fail_api(exc)
+
     @property
     def cloud(self):
         if self._cloud is None:
-            try:
-                self._cloud = Cloud(client_from_params(self.params))
-            except ApiError as exc:
-                self.fail_api(exc)
+            self._cloud = Cloud(self.client())
         return self._cloud
 
     # -- errors ------------------------------------------------------------------------------

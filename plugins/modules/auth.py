@@ -139,12 +139,11 @@ failure:
   sample: {"call": "POST /v2.0/tokens", "status": 401, "type": "unauthorized", "message": "..."}
 """
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule, client_from_params
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
 
 
 def run(module):
-    params = dict(module.params, auth_token=None, network_url=None, compute_url=None)
-    client = client_from_params(params).authenticate()
+    client = module.client(auth_token=None, network_url=None, compute_url=None).authenticate()
     auth = dict(auth_token=client.token, tenant_id=client.tenant_id, region=client.region,
                 network_url=client.network_url, compute_url=client.compute_url)
     module.module.exit_json(changed=False, auth=auth, expires=client.expires, **auth)
