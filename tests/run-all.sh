@@ -40,7 +40,7 @@ gate_units()        { "$MAKE" --no-print-directory units-current; }
 gate_units-newer()  { "$MAKE" --no-print-directory units-newer; }
 
 gate_pytest() {
-  python -m pytest tests -p no:cacheprovider
+  python -m pytest tests -p no:cacheprovider --durations=15
   local rc=$?
   if [ "$rc" -eq 5 ]; then
     echo "pytest collected no test (exit 5): that is a failure"
