@@ -32,16 +32,17 @@ def lab_fixture():
     data["servers"].append(dict(base, name="twoport", metadata={}, ports=base["ports"][:2] + [
         {"network": "cluster-net", "id": "7c0ffee0-0000-4000-8000-000000000061", "fixed_ips": ["192.168.100.61"]},
         {"network": "cluster-net", "id": "7c0ffee0-0000-4000-8000-000000000062", "fixed_ips": ["192.168.100.62"]}]))
-    for server in data["servers"][-2:]:
-        server["ports"] = [dict(p, fixed_ips=[_shift(ip) for ip in p["fixed_ips"]]) if p["network"] != "cluster-net"
-                           else p for p in server["ports"]]
+    for shift, server in ((50, data["servers"][-2]), (60, data["servers"][-1])):
+        server["ports"] = [dict(p, fixed_ips=[_shift(ip, shift) for ip in p["fixed_ips"]])
+                           if p["network"] != "cluster-net" else p for p in server["ports"]]
     return data
 
 
-def _shift(ip):
+def _shift(ip, by):
     """Another fixed IP in the same subnet for the extra servers' PublicNet/ServiceNet ports."""
-    head, _sep, last = ip.rpartition("." if "." in ip else ":")
-    return "%s%s%d" % (head, "." if "." in ip else ":", int(last) + 50)
+    sep = "." if "." in ip else ":"
+    head, _sep, last = ip.rpartition(sep)
+    return "%s%s%d" % (head, sep, int(last) + by)
 
 
 @pytest.fixture(scope="module")
