@@ -54,35 +54,44 @@ def _one(sim, inv, log, latency_ms, extra):
     critical = critical_calls(sim.control("GET", "log"), latency_ms)
     return {"seconds": run.seconds, "changed": run.changed, "calls": counters["total"],
             "by_method": counters["by_method"], "critical_calls": critical,
-            "ratio": run.seconds / (critical * latency_ms / 1000.0) if critical else None}
+            "ratio": run.seconds / (critical * latency_ms / 1000.0) if critical and latency_ms else None}
 
 
 def bench_control_plane(runs=3, latency_ms=50):
+    """Each run: cold converge and no-op re-run at `latency_ms` per call, and the same without added latency
+    (what Ansible itself costs), so that the latency's share can be set against the critical path."""
     work = WORK / "bench"
     work.mkdir(parents=True, exist_ok=True)
     inv = inventory(work / "inventory-cloud.yml")
     extra = cluster_vars()
-    results = {"cold": [], "noop": []}
+    results = {(kind, lat): [] for kind in ("cold", "noop") for lat in (latency_ms, 0)}
     with simulator(work / "fakecloud.log") as sim:
         for i in range(runs):
-            sim.reset_state()
-            sim.faults(latency_ms=latency_ms)
-            for kind in ("cold", "noop"):
-                step(f"control plane: {kind} converge {i + 1}/{runs} (10 servers, 8 addresses, {latency_ms} ms/call)")
-                one = _one(sim, inv, work / f"cloud-{kind}-{i + 1}.log", latency_ms, extra)
-                detail(f"{one['seconds']:.1f}s, {one['calls']} calls {json.dumps(one['by_method'])}, "
-                       f"{one['changed']} changed")
-                results[kind].append(one)
+            for lat in (latency_ms, 0):
+                sim.reset_state()
+                sim.faults(latency_ms=lat)
+                for kind in ("cold", "noop"):
+                    step(f"control plane: {kind} converge {i + 1}/{runs} (10 servers, 8 addresses, {lat} ms/call)")
+                    one = _one(sim, inv, work / f"cloud-{kind}-{lat}ms-{i + 1}.log", lat, extra)
+                    detail(f"{one['seconds']:.1f}s, {one['calls']} calls {json.dumps(one['by_method'])}, "
+                           f"{one['changed']} changed")
+                    results[(kind, lat)].append(one)
         sim.faults(latency_ms=0)
-    out = {"latency_ms": latency_ms, "servers": len(SERVERS), "addresses": ADDRESSES, "members_per_address": PER_ADDRESS}
-    for kind, runs_ in results.items():
-        methods = sorted({m for r in runs_ for m in r["by_method"]})
+    out = {"latency_ms": latency_ms, "servers": len(SERVERS), "addresses": ADDRESSES,
+           "members_per_address": PER_ADDRESS}
+    for kind in ("cold", "noop"):
+        slow, fast = results[(kind, latency_ms)], results[(kind, 0)]
+        methods = sorted({m for r in slow for m in r["by_method"]})
         out[kind] = {
-            "seconds": summary([r["seconds"] for r in runs_]),
-            "calls": summary([r["calls"] for r in runs_]),
-            "by_method": {m: summary([r["by_method"].get(m, 0) for r in runs_]) for m in methods},
-            "critical_calls": summary([r["critical_calls"] for r in runs_]),
-            "ratio": summary([r["ratio"] for r in runs_]),
-            "changed": summary([r["changed"] for r in runs_]),
+            "seconds": summary([r["seconds"] for r in slow]),
+            "seconds_without_latency": summary([r["seconds"] for r in fast]),
+            "calls": summary([r["calls"] for r in slow]),
+            "by_method": {m: summary([r["by_method"].get(m, 0) for r in slow]) for m in methods},
+            "critical_calls": summary([r["critical_calls"] for r in slow]),
+            "ratio": summary([r["ratio"] for r in slow]),
+            # the time the latency added, over what it must add at least (critical path x latency)
+            "latency_ratio": summary([(s["seconds"] - f["seconds"]) / (s["critical_calls"] * latency_ms / 1000.0)
+                                      for s, f in zip(slow, fast) if s["critical_calls"]]),
+            "changed": summary([r["changed"] for r in slow]),
         }
     return out

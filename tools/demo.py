@@ -111,11 +111,11 @@ def check_cloud(shared, members):
     return problems
 
 
-def _lab(cleanup, keep):
+def _lab(cleanup, keep, name):
     ensure_importable()
     from tests.lab import Lab
 
-    lab = Lab(LAB_NAME, members=MEMBERS, log=lambda text: detail(text))
+    lab = Lab(name, members=MEMBERS, log=lambda text: detail(text))
     if not keep:
         cleanup.callback(_lab_down, lab)
     step(f"Booting the lab: {MEMBERS} members in systemd-nspawn on bridge {lab.bridge} "
@@ -167,10 +167,10 @@ def _interruptions(move, wanted):
     return table(["name", "address", "longest silence", "answering at the end"], rows)
 
 
-def data_plane_demo(cleanup, sim, members, keep=False):
+def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
     from tools import dataplane
 
-    lab = _lab(cleanup, keep)
+    lab = _lab(cleanup, keep, lab_name)
     converge(lab.inventory, sim, DEMO_DIR / "playbook.log", extra_vars={"keepalived_vip_interface":
                                                                           dataplane.LAB_INTERFACE})
     problems = check_cloud(show_cloud(sim), members)
@@ -210,8 +210,12 @@ def data_plane_demo(cleanup, sim, members, keep=False):
     back = dataplane.observe_move(lab, addresses, lambda: lab.restore_link(victim), preferred, tag="demo-back")
     held = dataplane.holders(lab, addresses)
     reaches = _client_view(lab, addresses)
+    if back.seconds is not None:
+        step(f"Back in {back.seconds:.1f}s:")
     block(_holder_rows(wanted, held, reaches))
+    step("Announcements on the wire:")
     block(_announcements(back, moving, "the restore"))
+    step("What the client saw:")
     block(_interruptions(back, wanted))
     if back.seconds is None:
         problems.append(f"after {victim} came back, not every address is on its preferred member: {held}")
@@ -234,6 +238,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--control-plane", action="store_true", help="run only the control-plane half")
     parser.add_argument("--workdir", type=Path, default=DEMO_DIR, help=f"logs and scratch files (default {DEMO_DIR})")
+    parser.add_argument("--lab", default=LAB_NAME, help=f"name of the lab (default {LAB_NAME})")
     parser.add_argument("--keep", action="store_true",
                         help="leave the lab up at the end, to look around (`make demo-clean` removes it)")
     args = parser.parse_args(argv)
@@ -254,7 +259,7 @@ def main(argv=None):
                 converge(control_plane_inventory(), sim, DEMO_DIR / "playbook.log", limit="localhost")
                 problems = check_cloud(show_cloud(sim), members)
             else:
-                problems = data_plane_demo(cleanup, sim, members, keep=args.keep)
+                problems = data_plane_demo(cleanup, sim, members, keep=args.keep, lab_name=args.lab)
             step("Cleaning up")
     except Interrupted as stop:
         fail(f"interrupted by {stop}; cleaned up")
@@ -267,7 +272,7 @@ def main(argv=None):
             fail(problem)
         return 1
     if args.keep and not why_not:
-        step(f"The lab is still up (--keep): inventory .lab/{LAB_NAME}/inventory.yml; `make demo-clean` removes it")
+        step(f"The lab is still up (--keep): inventory .lab/{args.lab}/inventory.yml; `make demo-clean` removes it")
     step("Demo OK" + (" (control plane only: run as root for the lab and the failover)" if why_not else ""))
     return 0
 

@@ -1,0 +1,60 @@
+"""`make demo` as root: the whole job on the simulator and a real lab, a hard failure, and back."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tools.paths import ROOT
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow,
+              pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root")]
+
+LAB = "demotest"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    proc = subprocess.run([sys.executable, "-m", "tools.demo", "--workdir", str(tmp_path_factory.mktemp("demo")),
+                           "--lab", LAB], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _rows(out, heading):
+    """The table rows printed under the first step line that contains `heading`."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if heading in line)
+    rows = []
+    for line in lines[start + 1:]:
+        if line.startswith("["):
+            break
+        if not re.match(r"^\s+(-+\s*)+$", line):
+            rows.append(line.split())
+    return rows[1:]  # without the header
+
+
+def test_the_demo_ends_with_every_address_on_its_preferred_member(demo):
+    rc, out = demo
+    assert rc == 0, out
+    assert out.rstrip().endswith("Demo OK"), out
+    final = _rows(out, "Back in")
+    assert {r[0]: (r[3], r[4]) for r in final} == {"web": ("node01", "node01"), "db": ("node02", "node02"),
+                                                   "api6": ("node03", "node03")}, out
+
+
+def test_the_failure_moves_web_to_its_second_choice_and_the_client_sees_it(demo):
+    _, out = demo
+    during = {r[0]: r for r in _rows(out, "Moved in")}
+    assert during["web"][3:5] == ["node02", "node02"], out
+    announced = {r[0]: r for r in _rows(out, "Announcements on the wire (captured")}
+    assert announced["web"][2] == "node02" and int(announced["web"][3]) >= 1, out
+    silence = {r[0]: r for r in _rows(out, "What a client pinging")}
+    assert silence["web"][3] == "ms" and silence["web"][4] == "yes", out
+
+
+def test_the_demo_leaves_no_lab_behind(demo):
+    from tests.lab import all_lab_names
+
+    assert LAB not in all_lab_names()
