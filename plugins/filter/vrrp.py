@@ -63,14 +63,24 @@ def _parse_address(value):
         return None
 
 
-def _source_of(sources, host, family):
+def _source_of(sources, host, family, shared):
+    """This host's source of `family`: the given one, or the first candidate that is not a shared address.
+
+    A source is "addr", {"ipv4": "addr", "ipv6": "addr"} or, from facts,
+    {"ipv4": [candidates], "ipv6": [candidates]}: a member holding a shared
+    address has it among its facts, and it must never become a source.
+    """
     value = (sources or {}).get(host) or {}
     if isinstance(value, str):
-        parsed = _parse_address(value)
-        if parsed is None:
-            return None
-        return str(parsed.ip) if FAMILIES[parsed.version] == family else None
-    return value.get(family) or None
+        value = {"ipv4": [value], "ipv6": [value]}
+    candidates = value.get(family) or []
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    for candidate in candidates:
+        parsed = _parse_address(candidate)
+        if parsed is not None and FAMILIES[parsed.version] == family and str(parsed.ip) not in shared:
+            return str(parsed.ip)
+    return None
 
 
 def _first_choices(entries, members):
@@ -214,7 +224,7 @@ def _assign_router_ids(entries, errors):
         entry["router_id"] = candidate
 
 
-def _wire(index, entry, members, sources, errors):
+def _wire(index, entry, members, sources, shared, errors):
     where = "keepalived_vip_addresses[%d]" % index
     family = entry["family"]
     entry["src"] = {}
@@ -222,7 +232,7 @@ def _wire(index, entry, members, sources, errors):
     if family is None:
         return
     for host in members:
-        source = _source_of(sources, host, family)
+        source = _source_of(sources, host, family, shared)
         if source is None:
             errors.append("%s.address: %s (%s) is %s but member %s has no %s unicast source on %s "
                           "(set keepalived_vip_unicast_src for it)"
@@ -241,7 +251,7 @@ def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, d
 
     addresses  keepalived_vip_addresses
     members    inventory hostnames, in order
-    sources    {host: {"ipv4": addr, "ipv6": addr}} or {host: "addr"}
+    sources    {host: "addr"} or {host: {"ipv4": addr or [addrs], "ipv6": addr or [addrs]}}
     interface  the default VRRP interface
     checks     keepalived_vip_checks (only names are checked here)
     defaults   per-instance settings that an address may override
@@ -262,9 +272,10 @@ def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, d
     if members and len(set(members)) == len(members) and len(members) <= MAX_MEMBERS:
         _first_choices(entries, members)
         ranks = priorities(len(members))
+        shared = set(entry["ip"] for entry in entries if entry["ip"])
         for index, entry in enumerate(entries):
             entry["priority"] = dict((host, ranks[rank]) for rank, host in enumerate(entry["order"]))
-            _wire(index, entry, members, sources, errors)
+            _wire(index, entry, members, sources, shared, errors)
     return {"errors": errors, "instances": entries}
 
 

@@ -136,6 +136,26 @@ def test_plain_string_source():
     assert result["instances"][0]["peers"] == {"node01": ["10.0.0.2"], "node02": ["10.0.0.1"]}
 
 
+def test_fact_candidates_never_use_a_shared_address():
+    """A member holding a shared IPv6 address lists it among its facts, possibly first."""
+    members = hosts(2)
+    sources = {"node01": {"ipv4": ["192.168.100.100", "192.168.100.11"], "ipv6": ["fd00:100::100", "fd00:100::11"]},
+               "node02": {"ipv4": ["192.168.100.12"], "ipv6": ["fd00:100::12"]}}
+    result = plan([vip("v4", "192.168.100.100"), vip("v6", "fd00:100::100")], members=members, sources=sources)
+    assert result["errors"] == []
+    v4, v6 = result["instances"]
+    assert v4["src"] == {"node01": "192.168.100.11", "node02": "192.168.100.12"}
+    assert v6["src"] == {"node01": "fd00:100::11", "node02": "fd00:100::12"}
+    assert v6["peers"]["node02"] == ["fd00:100::11"]
+
+
+def test_a_given_source_of_the_wrong_family_is_not_used():
+    members = hosts(2)
+    sources = {"node01": "10.0.0.1", "node02": {"ipv4": "10.0.0.2", "ipv6": "10.0.0.2"}}
+    errors = plan([vip("v6", "fd00::9")], members=members, sources=sources)["errors"]
+    assert len(errors) == 3 and "member node01 has no IPv6" in errors[0] and "member node02 has no IPv6" in errors[1]
+
+
 def test_host_view():
     result = plan([vip("web", "192.168.100.100", preferred=["node02"])])
     (mine,) = vrrp_host(result, "node02")
