@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -161,13 +162,14 @@ class Lab:
     def down(self):
         """Remove everything this lab made: processes, mounts, links, namespace, rules, state."""
         require_root()
-        for marker in (str(self.state_dir), str(self.run_dir) + "/"):
-            for pid in _proc.find(marker):
-                _proc.stop(pid, marker, timeout=3)
+        # Probes and captures (their files are in the state dir), then the members, then anything
+        # else still running from this lab's directories (a lab whose state was lost).
+        for pid in _proc.find(f"{self.state_dir}/"):
+            _proc.stop(pid, f"{self.state_dir}/", timeout=3)
         for name in list(self.state.get("members", {})):
             Member(self.name, name, int(name[4:]), self.run_dir / name, self.state["members"][name]).stop()
-        for pid in _proc.find(f"-D {self.run_dir}/") + _proc.find(str(self.run_dir) + "/"):
-            _proc.stop(pid, str(self.run_dir) + "/", timeout=5)
+        for pid in _proc.find(f"{self.run_dir}/"):
+            _proc.stop(pid, f"{self.run_dir}/", sig=signal.SIGKILL, timeout=5)
         for mount in _mounts_under(self.run_dir):
             if run(["umount", mount], check=False).returncode != 0:
                 run(["umount", "-l", mount], check=False)
