@@ -93,6 +93,7 @@ failure:
   sample: {"call": "GET /v2.0/networks", "status": 503, "type": "ServiceUnavailable", "message": "..."}
 """
 
+import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
@@ -120,8 +121,14 @@ def run(module):
     with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
         services = list(pool.map(lambda a: cloud.ip_address_ports(a["id"]), addresses))
     views = [plan.view(a, s, servers) for a, s in zip(addresses, services)]
-    module.module.exit_json(changed=False, shared_ips=sorted(views, key=lambda v: (v["version"] or 0,
-                                                                                   v["address"] or "")))
+    module.module.exit_json(changed=False, shared_ips=sorted(views, key=_by_address))
+
+
+def _by_address(shared_ip):
+    try:
+        return (shared_ip["version"] or 0, int(ipaddress.ip_address(u"%s" % shared_ip["address"])))
+    except ValueError:
+        return (shared_ip["version"] or 0, 0)
 
 
 def main():

@@ -18,22 +18,20 @@ def web(play, cloud):
 
 def bind(play, cloud, state, check=False, **binding):
     cloud.reset_counters()
-    out = play("binding.yml", check=check, server="node03", rounds=[state], binding=binding)
+    out = play("binding.yml", check=check, bindings=[dict(binding, server="node03", state=state)])
     result = out["localhost"]["results"][0]
     return result, cloud.writes()
 
 
-@pytest.mark.parametrize("identity", ["id", "address", "name"])
-def test_present_then_absent_triplets(play, cloud, web, identity):
-    ident = {"id": web, "address": cloud.address(id=web)["address"], "name": "web"}[identity]
+def test_present_then_absent_triplets(play, cloud, web):
     for state, members, labelled in (("present", ["node01", "node02", "node03"], True),
                                      ("absent", ["node01", "node02"], False)):
         before = cloud.members(web)
-        checked, writes = bind(play, cloud, state, check=True, **{identity: ident})
+        checked, writes = bind(play, cloud, state, check=True, name="web")
         assert checked["changed"] and not checked.get("failed"), checked.get("msg")
         assert writes == {} and cloud.members(web) == before
 
-        real, writes = bind(play, cloud, state, **{identity: ident})
+        real, writes = bind(play, cloud, state, name="web")
         assert real["changed"] and not real.get("failed"), real.get("msg")
         assert real["actions"] == checked["actions"]
         assert real["shared_ip"] == checked["shared_ip"]
@@ -41,8 +39,17 @@ def test_present_then_absent_triplets(play, cloud, web, identity):
         assert ("node03" in cloud.labels("web")) == labelled
         assert cloud.associated("node03") == (["192.168.100.100"] if labelled else [])
 
-        again, writes = bind(play, cloud, state, **{identity: ident})
+        again, writes = bind(play, cloud, state, name="web")
         assert not again["changed"] and again["actions"] == [] and writes == {}
+
+
+@pytest.mark.parametrize("identity", ["id", "address"])
+def test_found_by_id_or_address(play, cloud, web, identity):
+    ident = {"id": web, "address": cloud.address(id=web)["address"]}[identity]
+    real, _writes = bind(play, cloud, "present", **{identity: ident})
+    assert real["changed"] and real["shared_ip"]["name"] == "web"
+    assert cloud.members(web) == dict((s, "compute") for s in ("node01", "node02", "node03"))
+    assert cloud.labels("web")["node03"] == web
 
 
 def test_present_without_associate(play, cloud, web):
@@ -51,23 +58,26 @@ def test_present_without_associate(play, cloud, web):
     assert cloud.members(web) == {"node01": "compute", "node02": "compute", "node03": "none"}
 
 
-@pytest.mark.parametrize("binding, server, message", [
-    ({"name": "nothing"}, "node03", "name=nothing: no such shared IP; create it with failover.shared_ip.address"),
-    ({"id": "6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11"}, "node03",
+REFUSALS = [
+    ({"name": "nothing", "server": "node03"}, "name=nothing: no such shared IP; create it with failover.shared_ip.address"),
+    ({"id": "6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11", "server": "node03"},
      "id=6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11: no such shared IP; create it with failover.shared_ip.address"),
-    ({"id": "web"}, "node03", "id=web: not a UUID (expected 8-4-4-4-12 hexadecimal digits)"),
-    ({"name": "web"}, "node99", "server=node99: no such server"),
-    ({"name": "web"}, "solo", "server=solo: server has no port on network %s"),
-    ({}, "node03", "one of the following is required: id, address, name"),
-])
-def test_refusals(play, cloud, web, binding, server, message):
+    ({"id": "web", "server": "node03"}, "id=web: not a UUID (expected 8-4-4-4-12 hexadecimal digits)"),
+    ({"name": "web", "server": "node99"}, "server=node99: no such server"),
+    ({"name": "web", "server": "solo"}, "server=solo: server has no port on network %s"),
+    ({"server": "node03"}, "one of the following is required: id, address, name"),
+]
+
+
+def test_refusals(play, cloud, web):
     cloud.reset_counters()
-    out = play("binding.yml", server=server, binding=binding)
-    result = out["localhost"]["results"][0]
-    if "%s" in message:
-        message %= cloud.address(id=web)["network_id"]
-    assert result["failed"] and result["msg"] == message
-    assert cloud.writes() == {}
+    out = play("binding.yml", bindings=[item for item, _msg in REFUSALS])
+    writes = cloud.writes()
+    network_id = cloud.address(id=web)["network_id"]
+    results = out["localhost"]["results"]
+    assert [r["msg"] for r in results] == [m % network_id if "%s" in m else m for _item, m in REFUSALS]
+    assert all(r["failed"] for r in results)
+    assert writes == {}
     assert cloud.members(web) == {"node01": "compute", "node02": "compute"}
 
 
@@ -78,8 +88,8 @@ def test_ten_hosts_at_once(play, cloud, web, tmp_path, capsys):
     rounds = ["present", "absent", "present", "present"]
     for number, state in enumerate(rounds, 1):
         cloud.reset_counters()
-        out = play("binding.yml", inventory=inventory, forks=10, target="members", rounds=[state],
-                   binding={"name": "web"})
+        out = play("binding.yml", inventory=inventory, forks=10, target="members",
+                   bindings=[{"name": "web", "state": state}])
         writes = cloud.writes()
         results = dict((host, r["results"][0]) for host, r in out.items() if not host.startswith("_"))
         assert sorted(results) == names(10)

@@ -51,13 +51,13 @@ def test_targeted_faults(play, cloud):
         drop_next=[{"method": "POST", "path_regex": CREATE, "times": 2},
                    {"method": "PUT", "path_regex": ASSOCIATE, "times": 2}])
     first = converge(play, cloud)
+    cloud.sim("DELETE", "faults")   # before this test's own plain HTTP looks
     assert_clear(first)
     injected = set((e["route"].split(" ")[0], e["status"]) for e in cloud.sim("GET", "log") if e["fault"] == "error")
     dropped = [e["route"] for e in cloud.sim("GET", "log") if e["fault"] == "drop_after"]
     assert {("POST", 503), ("PUT", 413)} <= injected      # the faults did happen
     assert dropped.count("POST /network/{region}/v2.0/ip_addresses") == 2
     assert len(cloud.addresses()) == len(PAIRS)          # no duplicate even while faults were on
-    cloud.sim("DELETE", "faults")
     second = converge(play, cloud)
     assert not any(r.get("failed") for r in second), [r.get("msg") for r in second]
     assert_converged(cloud)
@@ -71,9 +71,9 @@ def test_targeted_faults(play, cloud):
 def test_random_faults(play, cloud, seed_round):
     cloud.faults(error_rate=0.15, error_status=503, drop_after_write_rate=0.15)
     first = converge(play, cloud)
+    cloud.sim("DELETE", "faults")   # before this test's own plain HTTP looks
     assert_clear(first)
     assert len(cloud.addresses()) <= len(PAIRS)
-    cloud.sim("DELETE", "faults")
     for _attempt in range(2):
         again = converge(play, cloud)
         if not any(r.get("failed") for r in again):

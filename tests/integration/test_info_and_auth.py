@@ -15,33 +15,38 @@ def two(play, cloud):
     return cloud.labels("web")["node01"], cloud.labels("raw")["node04"]
 
 
-@pytest.mark.parametrize("query, expected", [
+QUERIES = [
     ({"network": "cluster-net"}, ["web", "raw"]),
     ({"name": "raw"}, ["raw"]),
     ({"server": "node02"}, ["web"]),
     ({"address": "192.168.100.101"}, ["raw"]),
     ({"network": "public"}, []),
-])
-def test_address_info_triplet(play, cloud, two, query, expected):
+]
+
+
+def test_address_info_triplet(play, cloud, two):
     outs = []
     for check in (True, False, False):
         cloud.reset_counters()
-        outs.append(play("address_info.yml", check=check, query=query))
+        outs.append(play("address_info.yml", check=check, queries=[q for q, _e in QUERIES])["results"])
         assert cloud.writes() == {}
-    assert all(not o.get("failed") and not o["changed"] for o in outs)
-    assert outs[0]["shared_ips"] == outs[1]["shared_ips"] == outs[2]["shared_ips"]
-    listed = dict((s["name"], s) for s in outs[1]["shared_ips"])
-    assert sorted(listed) == sorted(expected)
+    assert all(not r.get("failed") and not r["changed"] for o in outs for r in o)
+    assert [r["shared_ips"] for r in outs[0]] == [r["shared_ips"] for r in outs[1]] == \
+        [r["shared_ips"] for r in outs[2]]
     ids = dict(zip(("web", "raw"), two))
-    for name, shared_ip in listed.items():
-        truth = cloud.address(id=ids[name])
-        assert shared_ip["id"] == truth["id"] and shared_ip["address"] == truth["address"]
-        assert dict((m["name"], "compute" if m["associated"] else "none") for m in shared_ip["members"]) == \
-            cloud.members(truth["id"])
+    for (_query, expected), result in zip(QUERIES, outs[1]):
+        listed = dict((s["name"], s) for s in result["shared_ips"])
+        assert sorted(listed) == sorted(expected)
+        for name, shared_ip in listed.items():
+            truth = cloud.address(id=ids[name])
+            assert shared_ip["id"] == truth["id"] and shared_ip["address"] == truth["address"]
+            assert dict((m["name"], "compute" if m["associated"] else "none") for m in shared_ip["members"]) == \
+                cloud.members(truth["id"])
+    assert [s["name"] for s in outs[1][0]["shared_ips"]] == ["web", "raw"]   # sorted by address
 
 
 def test_address_info_refuses_unknown_network(play, cloud):
-    out = play("address_info.yml", query={"network": "nowhere"})
+    out = play("address_info.yml", queries=[{"network": "nowhere"}])["results"][0]
     assert out["failed"] and out["msg"] == "network=nowhere: no such network (known: public, cluster-net, v4-net)"
 
 
