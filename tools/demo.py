@@ -221,6 +221,12 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
         problems.append(f"after {victim} came back, not every address is on its preferred member: {held}")
     problems += [f"{a}: the client lost it for good after the restore" for a in addresses if not back.resumed[a]]
     problems += [f"{a}: the client reaches {reaches[a]}, not {m}" for a, m in preferred.items() if reaches[a] != m]
+    step("In short:")
+    for want in moving:
+        detail(f"{want.name} ({want.address}): {victim} -> {failure.moved_to[want.address] or '?'} -> "
+               f"{back.moved_to[want.address] or '?'}; a client lost it for "
+               f"{failure.interruption_ms[want.address]:.0f} ms when {victim} failed, "
+               f"{back.interruption_ms[want.address]:.0f} ms when it came back")
     return problems
 
 

@@ -54,3 +54,20 @@ def test_a_stopped_demo_says_so_and_still_stops_the_simulator(tmp_path):
     assert proc.returncode == 130, out
     assert "interrupted by SIGTERM; cleaned up" in out
     assert not _listening(_port(out)), "the simulator outlived the interrupted demo"
+
+
+def test_without_root_the_demo_says_so_and_runs_the_control_plane_half(tmp_path, monkeypatch, capsys):
+    from tools import demo
+
+    handlers = {sig: signal.getsignal(sig) for sig in demo.STOP_SIGNALS}
+    monkeypatch.setattr(demo.os, "geteuid", lambda: 1000)
+    try:
+        rc = demo.main(["--workdir", str(tmp_path)])
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "control plane only (not running as root" in out
+    assert "Demo OK (control plane only: run as root for the lab and the failover)" in out
+    assert "Booting the lab" not in out
