@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import sys
+import traceback
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -271,6 +272,8 @@ def main(argv=None):
         fail(f"interrupted by {stop}; cleaned up")
         return 130
     except Exception as err:  # noqa: BLE001 - the demo reports any failure in one line and exits non-zero
+        if os.environ.get("FSIP_DEBUG"):
+            traceback.print_exc()
         fail(str(err))
         return 1
     if problems:
