@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from antsibull_docs_parser import dom
 from antsibull_docs_parser.format import Formatter
