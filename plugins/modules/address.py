@@ -19,15 +19,16 @@ description:
     C(failover.shared_ip.keepalived_vip)).
   - An existing address is found by O(id), else by O(address), else by O(name), else as the one shared IP
     on O(network) whose ports are exactly the members.
-author:
-  - failover.shared_ip developers
+author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Runs the same plan as the real run on a copy of the state and makes no write call.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Shows the address, its name and each member's port and association before and after.
 options:

@@ -13,15 +13,16 @@ description:
   - Lists the account's shared IPs in the region, each with its members, whether each member is associated
     (the port's C(service)), and the name label found on the members.
   - Fixed IPs (a server's own address) are not listed, unless a name label or O(id) points at them.
-author:
-  - failover.shared_ip developers
+author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: It only reads.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   network:

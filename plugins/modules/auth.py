@@ -15,15 +15,16 @@ description:
   - Feed RV(auth) to C(module_defaults) for the group C(failover.shared_ip.cloud), and every later task skips
     the identity call.
   - "The result holds a secret (the token): register it with C(no_log: true)."
-author:
-  - failover.shared_ip developers
+author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Authenticates in check mode too; it changes nothing.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - This module ignores O(auth_token) and always asks for a new token with the credentials.

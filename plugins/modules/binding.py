@@ -16,15 +16,16 @@ description:
     address. The API replaces the whole port list on each write, so the module reads, writes, reads back,
     and tries again after a random pause until the result holds (bounded by O(attempts)).
   - The address itself is created and deleted with M(failover.shared_ip.address).
-author:
-  - failover.shared_ip developers
+author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Plans from the current state, applies the plan to a copy, and makes no write call.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Shows each member's port and association before and after.
 options:
@@ -162,7 +163,7 @@ def locate(cloud, params, servers):
     if params["id"]:
         return cloud.ip_address(plan.check_uuid("id", params["id"]))
     if params["address"]:
-        found = [a for a in cloud.ip_addresses(address=params["address"])]
+        found = cloud.ip_addresses(address=params["address"])
         return found[0] if found else None
     ids = plan.labelled_ids(servers, params["name"])
     found = [a for a in (cloud.ip_address(i) for i in ids) if a]
