@@ -39,12 +39,22 @@ gate_sanity()       { "$MAKE" --no-print-directory sanity; }
 gate_units()        { "$MAKE" --no-print-directory units-current; }
 gate_units-newer()  { "$MAKE" --no-print-directory units-newer; }
 
-gate_pytest() {
-  python -m pytest tests -p no:cacheprovider --durations=15
+# pytest in two runs: the tests that need no lab on both cores (pytest-xdist,
+# one file per worker, so module fixtures stay whole), then the lab tests
+# (marker `lab`: systemd-nspawn members) one after the other.
+pytest_run() {
+  python -m pytest tests -p no:cacheprovider --durations=10 "$@"
   local rc=$?
   if [ "$rc" -eq 5 ]; then
     echo "pytest collected no test (exit 5): that is a failure"
   fi
+  return "$rc"
+}
+
+gate_pytest() {
+  local rc=0
+  pytest_run -m "not lab" -n 2 --dist loadfile || rc=1
+  pytest_run -m lab || rc=1
   return "$rc"
 }
 
