@@ -30,7 +30,7 @@ GATES=(
   "units|ansible-test units (ansible-core of requirements-dev.txt, Python 3.11)"
   "units-newer|ansible-test units (ansible-core of tests/requirements-newer.txt, Python 3.13)"
   "pytest|pytest tests/ (simulator, client, modules, integration, role, release, lab)"
-  "molecule|molecule test (role keepalived_vip on the systemd-nspawn lab)"
+  "molecule|molecule test --all (role keepalived_vip on the systemd-nspawn lab, every scenario)"
 )
 
 gate_yamllint()     { "$MAKE" --no-print-directory lint-yaml; }
@@ -68,11 +68,13 @@ gate_molecule() {
     echo "!!! Run as root, or set FSIP_ALLOW_SKIP_MOLECULE=1 to accept the skip."
     return 1
   fi
-  if [ ! -f molecule/default/molecule.yml ]; then
-    echo "molecule/default/molecule.yml is missing: the role has no molecule scenario"
+  if ! compgen -G "molecule/*/molecule.yml" >/dev/null; then
+    echo "no molecule/*/molecule.yml: the role has no molecule scenario"
     return 1
   fi
-  molecule test
+  local f
+  for f in molecule/*/molecule.yml; do echo "scenario: $(basename "$(dirname "$f")")"; done
+  molecule test --all --report
 }
 
 selected=("$@")
