@@ -106,13 +106,15 @@ def test_module_task_runs_from_installed_copy(installed, playbook, fakecloud):
 - name: Read shared IPs with the installed collection
   hosts: localhost
   gather_facts: false
+  module_defaults:
+    group/{FQCN}.cloud:
+      username: demo
+      api_key: demo-api-key
+      identity_url: {fakecloud}/v2.0
+      region: DFW
   tasks:
-    - name: List shared IPs
+    - name: List shared IPs (connection set once for the action group)
       {FQCN}.address_info:
-        username: demo
-        api_key: demo-api-key
-        identity_url: {fakecloud}/v2.0
-        region: DFW
       register: info
 
     - name: Hand the result to the test
