@@ -23,7 +23,7 @@ description:
   - C(vrrp_plan) turns members and addresses into instances (router id, priorities, peers) and a list of errors.
   - C(vrrp_host) selects one member's view of a plan.
   - C(vrrp_move_offsets) gives the per-member priority offsets that put an address on a chosen member.
-author: failover.shared_ip developers
+author: failover.shared_ip developers (@failover)
 """
 
 TOP_PRIORITY = 254

@@ -16,7 +16,7 @@ description:
   - The state comes from the files the role's notify script writes (C(<run_dir>/<name>.state)); it is
     V(UNKNOWN) when keepalived is not running or has not reported a state yet.
   - Read-only; runs in check mode.
-author: failover.shared_ip developers
+author: failover.shared_ip developers (@failover)
 options:
   addresses:
     description:
@@ -50,8 +50,10 @@ options:
     default: /run/keepalived.pid
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 requirements:
   - iproute2 (C(ip -json)) on the member
