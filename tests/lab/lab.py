@@ -155,6 +155,9 @@ class Lab:
                   f"        ansible_ssh_private_key_file: {self.key}",
                   f"        ansible_ssh_common_args: \"{ssh_common}\"",
                   "        ansible_ssh_pipelining: true",
+                  # Every lab uses the same member addresses: a control socket per lab keeps
+                  # ssh's connection sharing from reaching another lab's member.
+                  f"        ansible_control_path_dir: {self.run_dir / 'cp'}",
                   "        ansible_python_interpreter: /usr/bin/python3",
                   f"        lab_name: {self.name}", f"        lab_bridge: {self.bridge}"]
         self.inventory.write_text("\n".join(lines) + "\n")
