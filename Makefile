@@ -102,6 +102,9 @@ changelog: venv
 	antsibull-changelog lint
 	antsibull-changelog generate
 
+docs: venv
+	$(BIN)/python -m tools.gendocs
+
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist
 
