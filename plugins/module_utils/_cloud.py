@@ -57,6 +57,18 @@ class Cloud:
     def networks(self):
         return self.client.list("network", "/networks", "networks")
 
+    def subnets(self, network_id):
+        """The network's subnets (cidr, ip_version): a network lists only their ids."""
+        return self.client.list("network", "/subnets", "subnets", params={"network_id": network_id})
+
+    def with_subnets(self, network):
+        """`network` with its subnet ids replaced by the subnets themselves (one call, none if already done)."""
+        ids = [s for s in network.get("subnets") or [] if not isinstance(s, dict)]
+        if not ids:
+            return network
+        found = self.subnets(network["id"])
+        return dict(network, subnets=[s for s in found if s.get("id") in ids] or found)
+
     def ports(self, network_id=None, device_id=None):
         params = {}
         if network_id:

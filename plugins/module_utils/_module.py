@@ -224,14 +224,3 @@ class CloudModule:
             result["diff"] = {"before": plan.diff_view(before), "after": plan.diff_view(after)}
         self.module.exit_json(**result)
 
-
-def subnets(cloud, network):
-    """The network's subnets as dicts with cidr and ip_version (networks list them by id).
-
-    Local adapter: the contract's Cloud has no subnets(); GET /subnets is the Neutron call.
-    """
-    ids = [s for s in network.get("subnets") or [] if not isinstance(s, dict)]
-    if not ids:
-        return network
-    found = cloud.client.list("network", "/subnets", "subnets", params={"network_id": network["id"]})
-    return dict(network, subnets=[s for s in found if s.get("id") in ids] or found)

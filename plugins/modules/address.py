@@ -249,7 +249,7 @@ not_done:
 import ipaddress
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule, subnets
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
 from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
 
 
@@ -318,7 +318,7 @@ def present(module, current, members):
             raise PlanError("id", params["id"], "no shared IP with this id on network %s"
                             % plan.network_label(current.network))
         version = params["version"] or _version_of(params["address"]) or 4
-        network = subnets(module.cloud, current.network)
+        network = module.cloud.with_subnets(current.network)
         plan.check_new_address(network, version, params["address"])
         plan.check_members(network, members, current.servers, current.addresses, new_address=True)
         return None, plan.plan_create(network, version, members, current.servers, address=params["address"],
