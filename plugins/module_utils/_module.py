@@ -223,4 +223,3 @@ class CloudModule:
         if self.module._diff:
             result["diff"] = {"before": plan.diff_view(before), "after": plan.diff_view(after)}
         self.module.exit_json(**result)
-
