@@ -30,7 +30,7 @@ GATES=(
   "units|ansible-test units (ansible-core of requirements-dev.txt, Python 3.11)"
   "units-newer|ansible-test units (ansible-core of tests/requirements-newer.txt, Python 3.13)"
   "pytest|pytest tests/ (simulator, client, modules, integration, role, release, lab)"
-  "molecule|molecule test --all (role keepalived_vip on the systemd-nspawn lab, every scenario)"
+  "molecule|molecule test, every scenario (role keepalived_vip on the systemd-nspawn lab)"
 )
 
 gate_yamllint()     { "$MAKE" --no-print-directory lint-yaml; }
@@ -72,9 +72,25 @@ gate_molecule() {
     echo "no molecule/*/molecule.yml: the role has no molecule scenario"
     return 1
   fi
-  local f
-  for f in molecule/*/molecule.yml; do echo "scenario: $(basename "$(dirname "$f")")"; done
-  molecule test --all --report
+  # Each scenario on its own (default first), so that one failing scenario
+  # does not hide the others' results (molecule --all stops at the first).
+  local f name rc=0 scenarios=(default)
+  for f in molecule/*/molecule.yml; do
+    name=$(basename "$(dirname "$f")")
+    [ "$name" = default ] || scenarios+=("$name")
+  done
+  [ -f molecule/default/molecule.yml ] || scenarios=("${scenarios[@]:1}")
+  for name in "${scenarios[@]}"; do
+    echo "-- molecule scenario $name"
+    local start=$SECONDS
+    if molecule test -s "$name" --report; then
+      echo "-- molecule scenario $name: passed in $((SECONDS - start))s"
+    else
+      echo "-- molecule scenario $name: FAILED in $((SECONDS - start))s"
+      rc=1
+    fi
+  done
+  return "$rc"
 }
 
 selected=("$@")
