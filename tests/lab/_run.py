@@ -19,7 +19,7 @@ def run(cmd, timeout=60, check=True, input=None, capture=True):
     try:
         proc = subprocess.run(cmd, input=input, text=True, timeout=timeout,
                               stdout=subprocess.PIPE if capture else None,
-                              stderr=subprocess.PIPE if capture else None)
+                              stderr=subprocess.PIPE if capture else None, check=False)
     except subprocess.TimeoutExpired as exc:
         raise LabError(f"timed out after {timeout}s: {shlex.join(cmd)}") from exc
     except FileNotFoundError as exc:

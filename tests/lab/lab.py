@@ -129,7 +129,7 @@ class Lab:
     def _wait_ssh(self, member, deadline):
         while True:
             proc = subprocess.run(["ssh", *self.ssh_args(), f"root@{member.ipv4}", "true"],
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, check=False)
             if proc.returncode == 0:
                 return
             if time.monotonic() > deadline:
