@@ -19,14 +19,14 @@ def ok(results):
 
 def triplet(play, cloud, items, verify, before=None):
     """Check mode writes nothing and predicts the real run; the real run changes; the repeat does not."""
-    state = (before or (lambda: cloud.addresses()))()
-    checked, writes, _ = converge(play, cloud, items, check=True)
+    state = (before or cloud.addresses)()
+    checked, writes, _reads = converge(play, cloud, items, check=True)
     ok(checked)
     assert all(r["changed"] for r in checked)
     assert writes == {}
-    assert (before or (lambda: cloud.addresses()))() == state
+    assert (before or cloud.addresses)() == state
 
-    real, writes, _ = converge(play, cloud, items)
+    real, writes, _reads = converge(play, cloud, items)
     ok(real)
     assert all(r["changed"] for r in real)
     assert writes
@@ -41,11 +41,11 @@ def triplet(play, cloud, items, verify, before=None):
             assert r["shared_ip"] == {}
     verify(real)
 
-    again, writes, _ = converge(play, cloud, [dict(i, servers=list(reversed(i["servers"]))) if "servers" in i
-                                              else i for i in items])
+    again, writes, _reads = converge(play, cloud, [dict(i, servers=list(reversed(i["servers"]))) if "servers" in i
+                                                   else i for i in items])
     ok(again)
     assert not any(r["changed"] for r in again)
-    assert [r["actions"] for r in again] == [[] for _ in items]
+    assert [r["actions"] for r in again] == [[] for _item in items]
     assert writes == {}
     return real
 
@@ -154,8 +154,8 @@ def test_delete(play, cloud):
 
 
 def test_absent_when_absent_is_no_change(play, cloud):
-    results, writes, _ = converge(play, cloud, [dict(WEB, state="absent"),
-                                                {"id": "6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11", "state": "absent"}])
+    results, writes, _reads = converge(play, cloud, [dict(WEB, state="absent"),
+                                                     {"id": "6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11", "state": "absent"}])
     assert [r["changed"] for r in ok(results)] == [False, False]
     assert writes == {}
 
@@ -249,7 +249,7 @@ REFUSALS = [
 
 
 def test_refusals_name_option_and_value_and_change_nothing(play, cloud):
-    results, writes, _ = converge(play, cloud, [item for item, _msg in REFUSALS])
+    results, writes, _reads = converge(play, cloud, [item for item, _msg in REFUSALS])
     assert [r["msg"] for r in results] == [msg for _item, msg in REFUSALS]
     assert all(r["failed"] for r in results)
     assert writes == {}
@@ -257,7 +257,7 @@ def test_refusals_name_option_and_value_and_change_nothing(play, cloud):
 
 
 def test_refusal_server_with_two_ports(play, cloud):
-    results, writes, _ = converge(play, cloud, [{"network": "cluster-net", "servers": ["node01", "twoport"]}])
+    results, writes, _reads = converge(play, cloud, [{"network": "cluster-net", "servers": ["node01", "twoport"]}])
     assert results[0]["msg"].startswith("servers=twoport: server has 2 ports on network cluster-net (")
     assert results[0]["msg"].endswith("); name the port with ports instead")
     assert writes == {}
@@ -267,7 +267,7 @@ def test_refusal_ambiguous_exact_match_lists_candidates(play, cloud):
     pair = {"network": "cluster-net", "servers": ["node01", "node02"]}
     ok(converge(play, cloud, [dict(pair, address="192.168.100.150"), dict(pair, address="192.168.100.151")])[0])
     ids = sorted(a["id"] for a in cloud.addresses())
-    results, writes, _ = converge(play, cloud, [pair])
+    results, writes, _reads = converge(play, cloud, [pair])
     assert results[0]["msg"] == (
         "servers=(exact member match): more than one shared IP has exactly these members: %s (%s), %s (%s); "
         "give id, address or name" % tuple(x for i in ids for x in (i, cloud.address(id=i)["address"])))
@@ -279,7 +279,7 @@ def test_refusal_quota_reached(play, cloud):
     # A cluster-net port holds 5 addresses: its 2 fixed ones and 3 shared.
     pair = {"network": "cluster-net", "servers": ["node01", "node02"]}
     ok(converge(play, cloud, [dict(pair, name="q%d" % n) for n in range(3)])[0])
-    results, writes, _ = converge(play, cloud, [dict(pair, name="q3")])
+    results, writes, _reads = converge(play, cloud, [dict(pair, name="q3")])
     assert results[0]["msg"] == ("servers=node01: quota reached: port %s already holds 5 addresses, the most a "
                                  "port on cluster-net may hold" % cloud.port_of("node01"))
     assert writes == {}
@@ -287,7 +287,7 @@ def test_refusal_quota_reached(play, cloud):
     pairs = [["node01", "node02"], ["node03", "node04"], ["node05", "node06"], ["node07", "node08"],
              ["node01", "node09"]]
     ok(converge(play, cloud, [{"network": "public", "name": "p%d" % n, "servers": s} for n, s in enumerate(pairs)])[0])
-    results, writes, _ = converge(play, cloud, [{"network": "public", "name": "p5", "servers": ["node02", "node03"]}])
+    results, writes, _reads = converge(play, cloud, [{"network": "public", "name": "p5", "servers": ["node02", "node03"]}])
     assert results[0]["msg"].startswith("network=public: quota reached: the account already holds 5 of 5 shared "
                                         "IPs on PublicNet (")
     assert writes == {}

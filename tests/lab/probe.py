@@ -57,7 +57,7 @@ def probe(address, seconds, interval, stop):
                 pass  # no route / neighbour failed: counts as lost
             sent += 1
             next_send += interval
-        ready, _, _ = select.select([sock], [], [], max(0.0, min(next_send - time.monotonic(), 0.05)))
+        ready, _writable, _exceptional = select.select([sock], [], [], max(0.0, min(next_send - time.monotonic(), 0.05)))
         if not ready:
             continue
         while True:
@@ -68,7 +68,7 @@ def probe(address, seconds, interval, stop):
             icmp = data[(data[0] & 0x0F) * 4:] if version == 4 else data
             if len(icmp) < 8 or source[0] != address:
                 continue
-            kind, _, _, rid, seq = struct.unpack("!BBHHH", icmp[:8])
+            kind, _icmp_code, _icmp_sum, rid, seq = struct.unpack("!BBHHH", icmp[:8])
             if kind != reply or rid != ident:
                 continue
             if seq in seen:

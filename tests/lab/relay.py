@@ -18,7 +18,7 @@ def main():
     selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "in")
     selector.register(sock, selectors.EVENT_READ, "sock")
     while True:
-        for key, _ in selector.select():
+        for key, _events in selector.select():
             if key.data == "in":
                 data = os.read(sys.stdin.fileno(), 65536)
                 if not data:

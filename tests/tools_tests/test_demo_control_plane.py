@@ -31,7 +31,7 @@ def _listening(port):
 
 def test_control_plane_demo_shares_every_address_with_every_member_and_stops_the_simulator(tmp_path):
     proc = _demo(tmp_path)
-    out, _ = proc.communicate(timeout=300)
+    out, _stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, out
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]
             if re.match(r"^\s+(web|db|api6)\s", line)}
@@ -49,7 +49,7 @@ def test_a_stopped_demo_says_so_and_still_stops_the_simulator(tmp_path):
     while "Running playbooks/site.yml" not in seen and time.monotonic() < deadline:
         seen += proc.stdout.readline()
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=60)
+    out, _stderr = proc.communicate(timeout=60)
     out = seen + out
     assert proc.returncode == 130, out
     assert "interrupted by SIGTERM; cleaned up" in out
