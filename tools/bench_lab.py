@@ -65,14 +65,27 @@ def _one_move(lab, kind, work, profile, i):
     holder, backup = MEMBERS[0], MEMBERS[1]
     member = lab.member(holder)
     if kind == "hard failure":
-        act, undo, skip = (lambda: lab.cut_link(holder)), (lambda: lab.restore_link(holder)), [holder]
+        def act():
+            return lab.cut_link(holder)
+
+        def undo():
+            return lab.restore_link(holder)
+        skip = [holder]
     elif kind == "failed health check":
-        act = lambda: member.exec(["touch", UNHEALTHY])  # noqa: E731
-        undo, skip = (lambda: member.exec(["rm", "-f", UNHEALTHY])), []
+        def act():
+            return member.exec(["touch", UNHEALTHY])
+
+        def undo():
+            return member.exec(["rm", "-f", UNHEALTHY])
+        skip = []
     else:
         extra = {**role_vars(profile), "bench_host": holder}
-        act = lambda: _run(lab, work / f"drain-{profile}-{i}.log", {**extra, "bench_action": "drain"})  # noqa: E731
-        undo = lambda: _run(lab, work / f"undrain-{profile}-{i}.log", {**extra, "bench_action": "undrain"})  # noqa
+
+        def act():
+            return _run(lab, work / f"drain-{profile}-{i}.log", {**extra, "bench_action": "drain"})
+
+        def undo():
+            return _run(lab, work / f"undrain-{profile}-{i}.log", {**extra, "bench_action": "undrain"})
         skip = []
     tag = f"{profile}-{kind.split()[0]}-{i}"
     move = dataplane.observe_move(lab, [ADDRESS], act, {ADDRESS: backup}, skip=skip, tag=tag)
@@ -124,8 +137,7 @@ def bench_data_plane(runs=3):
         if lab is not None:
             step("data plane: taking the lab down")
             lab.down()
-    return {"role": role, "moves": moves, "profiles": {k: {kk: vv for kk, vv in v.items()} for k, v in
-                                                        PROFILES.items()},
+    return {"role": role, "moves": moves, "profiles": {k: dict(v) for k, v in PROFILES.items()},
             "seconds": round(time.monotonic() - started, 1)}
 
 

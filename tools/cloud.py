@@ -108,7 +108,8 @@ def simulator(log_path, latency_ms=0):
 class CloudView:
     """What the cloud says about the shared IPs, read with plain HTTP calls of the documented API."""
 
-    def __init__(self, identity_url, login=DEMO_LOGIN):
+    def __init__(self, identity_url, login=None):
+        login = DEMO_LOGIN if login is None else login
         status, body = http("POST", identity_url + "/tokens", {"auth": {"RAX-KSKEY:apiKeyCredentials": {
             "username": login["username"], "apiKey": login["api_key"]}}})
         if status != 200:

@@ -84,7 +84,7 @@ def observe_move(lab, addresses, action, expected, skip=(), timeout=60, settle=2
         time.sleep(1.0)  # a baseline: the client reaches every address before the action
         started, acted_at = time.monotonic(), time.time()
         action()
-        ok, _ = settled(lab, expected, skip=skip, timeout=timeout)
+        ok, _held = settled(lab, expected, skip=skip, timeout=timeout)
         seconds = time.monotonic() - started
         time.sleep(settle)
     finally:

@@ -116,7 +116,7 @@ def _lab(cleanup, keep, name):
     ensure_importable()
     from tests.lab import Lab
 
-    lab = Lab(name, members=MEMBERS, log=lambda text: detail(text))
+    lab = Lab(name, members=MEMBERS, log=detail)
     if not keep:
         cleanup.callback(_lab_down, lab)
     step(f"Booting the lab: {MEMBERS} members in systemd-nspawn on bridge {lab.bridge} "
@@ -172,8 +172,8 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
     from tools import dataplane
 
     lab = _lab(cleanup, keep, lab_name)
-    converge(lab.inventory, sim, DEMO_DIR / "playbook.log", extra_vars={"keepalived_vip_interface":
-                                                                          dataplane.LAB_INTERFACE})
+    converge(lab.inventory, sim, DEMO_DIR / "playbook.log",
+             extra_vars={"keepalived_vip_interface": dataplane.LAB_INTERFACE})
     problems = check_cloud(show_cloud(sim), members)
     wanted = _resolve_addresses(sim, members)
     addresses = [w.address for w in wanted]
@@ -257,7 +257,7 @@ def main(argv=None):
     members = [f"node{i:02d}" for i in range(1, MEMBERS + 1)]
     why_not = "asked for with --control-plane" if args.control_plane else lab_prerequisites()
     step("failover.shared_ip demo: %s" % ("control plane only (" + why_not + ")" if why_not
-                                         else "cloud simulator + local lab + failover"))
+                                          else "cloud simulator + local lab + failover"))
     try:
         with ExitStack() as cleanup:
             sim = cleanup.enter_context(simulator(DEMO_DIR / "fakecloud.log"))
