@@ -159,6 +159,17 @@ shared_ip:
     - The shared IP after the run (in check mode, as the real run would leave it). Empty after O(state=absent).
   returned: always
   type: dict
+  sample:
+    id: 6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11
+    address: 192.168.100.100
+    network_id: 4c7e3f44-2b1e-4a55-9d36-4f0e3b6f1a01
+    version: 4
+    type: shared
+    subnet_id: 2b0e2a1a-7d55-4b8e-8f0e-0b1f2f3c4d5e
+    name: web
+    members:
+      - {id: 0f6c3b8e-8d1f-5f3a-9a57-2f0c1d9e7b11, name: node01, port_id: 9c1d2e3f-4a5b-5c6d-8e7f-0a1b2c3d4e5f, associated: true}
+      - {id: 7b2e4c9a-1d3f-5e6a-8b7c-9d0e1f2a3b4c, name: node02, port_id: 1a2b3c4d-5e6f-5a7b-8c9d-0e1f2a3b4c5d, associated: true}
   contains:
     id:
       description: The address UUID. V(null) in check mode when it would be created.

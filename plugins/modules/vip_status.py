@@ -88,6 +88,9 @@ vips:
   returned: always
   type: list
   elements: dict
+  sample:
+    - {name: web, address: 192.168.100.100, held: true, state: MASTER}
+    - {name: api6, address: "fd00:100::100", held: false, state: BACKUP}
   contains:
     name:
       description: VRRP instance name.
