@@ -29,7 +29,7 @@ VENV_NEWER := .build/venv-newer
 # the collection metadata that it validates against schemas (yamllint: .yamllint).
 LINT_PATHS = $(wildcard roles playbooks molecule) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
 
-.PHONY: help venv deps test test-python test-molecule sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
+.PHONY: help venv deps test sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
 
 help:
 	@echo "make demo        the main job: simulator + local lab + example playbook + failover"
