@@ -22,13 +22,20 @@ description:
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
+  platform:
+    platforms: all
+    details: Runs on the controller (or any host that reaches the cloud API); it only makes HTTP calls.
+  action_group:
+    support: full
+    membership:
+      - failover.shared_ip.cloud
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Runs the same plan as the real run on a copy of the state and makes no write call.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Shows the address, its name and each member's port and association before and after.
 options:

@@ -48,12 +48,15 @@ options:
       - Without it, any process named C(keepalived) counts.
     type: path
     default: /run/keepalived.pid
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
+  platform:
+    platforms: linux
+    details: Reads keepalived's state files and C(ip -json addr) on the member.
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 requirements:
   - iproute2 (C(ip -json)) on the member
