@@ -87,3 +87,17 @@ notes:
   - All modules of this collection that talk to the cloud are in the action group C(failover.shared_ip.cloud),
     so that connection options can be set once with C(module_defaults).
 """
+
+    # What every module of the action group `cloud` shares: used as
+    # failover.shared_ip.connection.cloud_attributes, beside
+    # ansible.builtin.action_common_attributes (the descriptions) and its actiongroups.
+    CLOUD_ATTRIBUTES = r"""
+attributes:
+  platform:
+    platforms: all
+    details: Runs on the controller (or any host that reaches the cloud API); it only makes HTTP calls.
+  action_group:
+    support: full
+    membership:
+      - failover.shared_ip.cloud
+"""

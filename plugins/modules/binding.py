@@ -19,16 +19,10 @@ description:
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
+  - failover.shared_ip.connection.cloud_attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  platform:
-    platforms: all
-    details: Runs on the controller (or any host that reaches the cloud API); it only makes HTTP calls.
-  action_group:
-    support: full
-    membership:
-      - failover.shared_ip.cloud
   check_mode:
     support: full
     details: Plans from the current state, applies the plan to a copy, and makes no write call.
