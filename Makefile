@@ -29,7 +29,7 @@ VENV_NEWER := .build/venv-newer
 # the collection metadata that it validates against schemas (yamllint: .yamllint).
 LINT_PATHS = $(wildcard roles playbooks molecule) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
 
-.PHONY: help venv deps test sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
+.PHONY: help venv lock deps test sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
 
 help:
 	@echo "make demo        the main job: simulator + local lab + example playbook + failover"
@@ -37,10 +37,11 @@ help:
 	@echo "make bench       control-plane and data-plane figures (table + bench-results.json)"
 	@echo "make demo-clean  tear down a lab left by an interrupted demo"
 
-$(BIN)/.stamp: requirements.txt requirements-dev.txt
+# The development tools (requirements-dev.txt), every package pinned by constraints.txt.
+$(BIN)/.stamp: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 $(COLLECTION_LINK):
@@ -97,6 +98,18 @@ lint-yaml: venv
 
 lint-ansible: venv
 	ansible-lint --profile production $(LINT_PATHS)
+
+# Refresh constraints.txt: the newest releases that requirements-dev.txt allows,
+# resolved in a fresh virtualenv (then run `make test`).
+VENV_LOCK := .build/venv-lock
+lock:
+	rm -rf $(VENV_LOCK)
+	$(PYTHON) -m venv $(VENV_LOCK)
+	$(VENV_LOCK)/bin/pip install --quiet --upgrade pip
+	$(VENV_LOCK)/bin/pip install --quiet -r requirements-dev.txt
+	{ grep '^#' constraints.txt; $(VENV_LOCK)/bin/pip freeze --exclude-editable | sort -f; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf $(VENV_LOCK)
 
 changelog: venv
 	antsibull-changelog lint

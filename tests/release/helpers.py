@@ -6,11 +6,18 @@ import sys
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FQCN = "failover.shared_ip"
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+RUNTIME = REPO / "requirements.txt"
+DEV = REPO / "requirements-dev.txt"
+CONSTRAINTS = REPO / "constraints.txt"
+UNITS = REPO / "tests" / "unit" / "requirements.txt"
+NEWER = REPO / "tests" / "requirements-newer.txt"
 
 
 def galaxy():
@@ -31,3 +38,25 @@ def tool(name):
     path = BIN / name
     assert path.exists(), f"{name} is missing next to {sys.executable} (make venv)"
     return path
+
+
+def requirements(path):
+    """[Requirement] of a requirements file, following `-r` includes."""
+    found = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            found += requirements(path.parent / line[3:].strip())
+        elif line:
+            found.append(Requirement(line))
+    return found
+
+
+def pins(path):
+    """{canonical name: version} of the exact pins of a requirements file (ranges left out)."""
+    result = {}
+    for req in requirements(path):
+        exact = [s for s in req.specifier if s.operator == "=="]
+        if exact:
+            result[canonicalize_name(req.name)] = exact[0].version
+    return result

@@ -7,21 +7,7 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from tests.release.helpers import REPO, galaxy, run, tool
-
-
-def _pins(path):
-    """{name: version} of a pinned requirements file (following -r includes)."""
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line.startswith("-r "):
-            pins.update(_pins(path.parent / line[3:].strip()))
-        elif line:
-            name, sep, version = line.partition("==")
-            assert sep, f"{path.name}: {line!r} is not pinned with =="
-            pins[name.strip().lower()] = version.strip()
-    return pins
+from tests.release.helpers import CONSTRAINTS, NEWER, REPO, galaxy, pins, run, tool
 
 
 def _requires_ansible():
@@ -56,22 +42,13 @@ def test_changelog_md_is_generated_from_changelog_yaml(tmp_path):
 
 
 def test_requires_ansible_starts_at_the_tested_ansible_core():
-    tested = Version(_pins(REPO / "requirements-dev.txt")["ansible-core"])
-    newer = Version(_pins(REPO / "tests" / "requirements-newer.txt")["ansible-core"])
+    tested = Version(pins(CONSTRAINTS)["ansible-core"])
+    newer = Version(pins(NEWER)["ansible-core"])
     spec = _requires_ansible()
     assert tested in spec and newer in spec
     lower = [Version(s.version) for s in spec if s.operator == ">="]
     assert lower == [Version(f"{tested.major}.{tested.minor}.0")], f"requires_ansible {spec} is not what we test"
     assert (newer.major, newer.minor) > (tested.major, tested.minor)
-
-
-def test_requirements_txt_is_pinned_and_has_requests():
-    assert "requests" in _pins(REPO / "requirements.txt")
-
-
-def test_unit_test_requirements_are_the_collection_requirements():
-    # ansible-test units installs tests/unit/requirements.txt (it cannot follow -r).
-    assert _pins(REPO / "tests" / "unit" / "requirements.txt") == _pins(REPO / "requirements.txt")
 
 
 def test_execution_environment_definition():
@@ -80,7 +57,7 @@ def test_execution_environment_definition():
     deps = ee["dependencies"]
     assert deps["python"] == "requirements.txt" and (REPO / deps["python"]).is_file()
     assert deps["system"] == "bindep.txt" and (REPO / deps["system"]).is_file()
-    tested = _pins(REPO / "requirements-dev.txt")["ansible-core"]
+    tested = pins(CONSTRAINTS)["ansible-core"]
     assert deps["ansible_core"]["package_pip"] == f"ansible-core=={tested}"
     assert re.fullmatch(r"ansible-runner==[0-9.]+", deps["ansible_runner"]["package_pip"])
     assert ee["images"]["base_image"]["name"]

@@ -19,7 +19,7 @@ NEEDED = [
 
 # Top-level entries that belong to development, never to a release.
 WORKSHOP = {".venv", ".build", ".lab", ".git", ".ci", ".ansible", ".pytest_cache", "Makefile",
-            "requirements-dev.txt", "pytest.ini", "bench-results.json"}
+            "requirements-dev.txt", "constraints.txt", "pytest.ini", "bench-results.json"}
 
 
 def test_tarball_holds_the_release_files(tarball_names):
