@@ -51,18 +51,6 @@ def test_requires_ansible_starts_at_the_tested_ansible_core():
     assert (newer.major, newer.minor) > (tested.major, tested.minor)
 
 
-def test_execution_environment_definition():
-    ee = yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())
-    assert ee["version"] == 3
-    deps = ee["dependencies"]
-    assert deps["python"] == "requirements.txt" and (REPO / deps["python"]).is_file()
-    assert deps["system"] == "bindep.txt" and (REPO / deps["system"]).is_file()
-    tested = pins(CONSTRAINTS)["ansible-core"]
-    assert deps["ansible_core"]["package_pip"] == f"ansible-core=={tested}"
-    assert re.fullmatch(r"ansible-runner==[0-9.]+", deps["ansible_runner"]["package_pip"])
-    assert ee["images"]["base_image"]["name"]
-
-
 BINDEP_LINE = re.compile(r"[a-z0-9][a-z0-9.+_-]*( \[(!?[a-z0-9:._-]+ ?)+\])?")
 
 
