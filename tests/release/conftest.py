@@ -7,7 +7,6 @@ path only, from a directory outside the repository, so that nothing is found in
 the working tree.
 """
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import threading
 
 import pytest
 
-from tests.release.helpers import LISTENING, REPO, galaxy, run, tool
+from tests.release.helpers import LISTENING, REPO, galaxy, isolated_env, run, tool
 
 
 @pytest.fixture(scope="session")
@@ -41,18 +40,7 @@ def installed(tarball, tmp_path_factory):
     """The empty path the tarball is installed into, and the environment that sees only it."""
     root = tmp_path_factory.mktemp("installed")
     home = tmp_path_factory.mktemp("ansible-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PYTHONPATH"))}
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(root),
-        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-        ANSIBLE_HOME=str(home),
-        ANSIBLE_LOCAL_TEMP=str(home / "tmp"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_STDOUT_CALLBACK="default",
-        ANSIBLE_RETRY_FILES_ENABLED="false",
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-    )
+    env = isolated_env(root, home)
     proc = run([tool("ansible-galaxy"), "collection", "install", "-p", root, tarball], env=env, cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     path = root / "ansible_collections" / "failover" / "shared_ip"

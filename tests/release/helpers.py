@@ -1,5 +1,6 @@
 """Helpers of the release tests (no fixtures here: see conftest.py)."""
 
+import os
 import re
 import subprocess
 import sys
@@ -23,6 +24,23 @@ NEWER = REPO / "tests" / "requirements-newer.txt"
 def galaxy():
     """galaxy.yml of the working tree."""
     return yaml.safe_load((REPO / "galaxy.yml").read_text())
+
+
+def isolated_env(root, home):
+    """An environment in which Ansible sees the collections under `root` only, and keeps its state in `home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PYTHONPATH"))}
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(root),
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+        ANSIBLE_HOME=str(home),
+        ANSIBLE_LOCAL_TEMP=str(Path(home) / "tmp"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_STDOUT_CALLBACK="default",
+        ANSIBLE_RETRY_FILES_ENABLED="false",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+    )
+    return env
 
 
 def run(cmd, env=None, cwd=None, timeout=300):
