@@ -29,7 +29,7 @@ VENV_NEWER := .build/venv-newer
 # the collection metadata that it validates against schemas (yamllint: .yamllint).
 LINT_PATHS = $(wildcard roles playbooks extensions/molecule examples) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
 
-.PHONY: help venv lock deps test sanity units units-current units-newer lint lint-yaml lint-ansible changelog demo demo-clean bench build docs clean
+.PHONY: help venv lock deps test sanity units units-current units-newer lint lint-yaml lint-ansible lint-docs changelog demo demo-clean bench build docs clean
 
 help:
 	@echo "make demo        the main job: simulator + local lab + example playbook + failover"
@@ -91,13 +91,18 @@ units-current: venv
 units-newer: $(VENV_NEWER)/.stamp
 	.ci/ansible-test --bin $(VENV_NEWER)/bin/ansible-test units --venv --requirements --python $(NEWER_PYTHON_VERSION)
 
-lint: lint-yaml lint-ansible
+lint: lint-yaml lint-ansible lint-docs
 
 lint-yaml: venv
 	yamllint --strict .
 
 lint-ansible: venv
 	ansible-lint --profile production $(LINT_PATHS)
+
+# The module and role docs as a collection docsite renders them (--plugin-docs),
+# and its extra pages and links (docs/docsite/). Offline.
+lint-docs: venv
+	antsibull-docs lint-collection-docs --plugin-docs .
 
 # Refresh constraints.txt: the newest releases that requirements-dev.txt allows,
 # resolved in a fresh virtualenv (then run `make test`).

@@ -26,6 +26,7 @@ export PYTHONDONTWRITEBYTECODE=1
 GATES=(
   "yamllint|yamllint --strict on every YAML file"
   "ansible-lint|ansible-lint --profile production: role, playbooks, molecule, metadata"
+  "docs|antsibull-docs lint-collection-docs --plugin-docs: module and role docs, docs/docsite"
   "sanity|ansible-test sanity (ansible-core of requirements-dev.txt, Python 3.11)"
   "units|ansible-test units (ansible-core of requirements-dev.txt, Python 3.11)"
   "units-newer|ansible-test units (ansible-core of tests/requirements-newer.txt, Python 3.13)"
@@ -35,6 +36,7 @@ GATES=(
 
 gate_yamllint()     { "$MAKE" --no-print-directory lint-yaml; }
 gate_ansible-lint() { "$MAKE" --no-print-directory lint-ansible; }
+gate_docs()         { "$MAKE" --no-print-directory lint-docs; }
 gate_sanity()       { "$MAKE" --no-print-directory sanity; }
 gate_units()        { "$MAKE" --no-print-directory units-current; }
 gate_units-newer()  { "$MAKE" --no-print-directory units-newer; }
