@@ -41,8 +41,28 @@ def _code(text):
     return f"`{text}`" if "`" not in text else f"`` {text} ``"
 
 
+def _page_of(fqcn):
+    """The page of a module of this collection (relative link), or None."""
+    namespace_name, _, short = fqcn.rpartition(".")
+    return f"{short}.md" if namespace_name == COLLECTION and short in module_names() else None
+
+
 class ReadableMarkdown(Formatter):
-    """Ansible markup to Markdown that also reads well as plain text (escapes only what Markdown needs)."""
+    """Ansible markup to Markdown that also reads well as plain text (escapes only what Markdown needs).
+
+    A reference to another module of the collection (M(), and O() or RV() of that
+    module) links to its page, so the text names each module once: no "(of module ...)".
+    """
+
+    def __init__(self, current=None):
+        self.current = current
+
+    def _ref(self, text, plugin, section):
+        code = _code(text)
+        if plugin is None or plugin.fqcn == self.current or plugin.type != "module":
+            return code
+        page = _page_of(plugin.fqcn)
+        return f"[{code}]({page}#{section})" if page else f"{code} of {_code(plugin.fqcn)}"
 
     def format_error(self, part):
         return f"(markup error: {_esc(part.message)})"
@@ -63,7 +83,8 @@ class ReadableMarkdown(Formatter):
         return f"[{_esc(part.text)}]({part.url})"
 
     def format_module(self, part, url):
-        return _code(part.fqcn)
+        page = _page_of(part.fqcn) if part.fqcn != self.current else None
+        return f"[{_code(part.fqcn)}]({page})" if page else _code(part.fqcn)
 
     def format_rst_ref(self, part):
         return _esc(part.text)
@@ -78,7 +99,7 @@ class ReadableMarkdown(Formatter):
         return _code(part.name)
 
     def format_option_name(self, part, url):
-        return _code(part.name if part.value is None else f"{part.name}={part.value}")
+        return self._ref(part.name if part.value is None else f"{part.name}={part.value}", part.plugin, "options")
 
     def format_option_value(self, part):
         return _code(part.value)
@@ -87,7 +108,8 @@ class ReadableMarkdown(Formatter):
         return _code(part.plugin.fqcn)
 
     def format_return_value(self, part, url):
-        return _code(part.name if part.value is None else f"{part.name}={part.value}")
+        return self._ref(part.name if part.value is None else f"{part.name}={part.value}", part.plugin,
+                         "return-values")
 
 
 def md(text, fqcn):
@@ -95,7 +117,7 @@ def md(text, fqcn):
     if text is None:
         return ""
     context = Context(current_plugin=dom.PluginIdentifier(fqcn=fqcn, type="module"))
-    return to_md(parse(text, context, errors="message"), formatter=ReadableMarkdown())
+    return to_md(parse(text, context, errors="message"), formatter=ReadableMarkdown(fqcn))
 
 
 def cell(text):
@@ -110,20 +132,19 @@ def _flatten(options, prefix=""):
         yield from _flatten(spec.get("suboptions") or spec.get("contains") or {}, prefix + name + ".")
 
 
-def _option_facts(spec):
-    facts = [f"`{spec.get('type', 'str')}`" + (f" of `{spec['elements']}`" if spec.get("elements") else "")]
-    if spec.get("required"):
-        facts.append("**required**")
+def _option_cells(name, spec, fqcn):
+    """The cells of one option's row: option, type, required, default, description."""
+    option = f"`{name}`" + ("<br>aliases: " + ", ".join(f"`{a}`" for a in spec["aliases"]) if spec.get("aliases") else "")
+    kind = f"`{spec.get('type', 'str')}`" + (f" of `{spec['elements']}`" if spec.get("elements") else "")
+    required = "yes" if spec.get("required") else ""
+    default = f"`{cell(json.dumps(spec['default']))}`" if spec.get("default") is not None else ""
+    description = cell(md(spec.get("description"), fqcn))
     if spec.get("choices"):
-        facts.append("choices: " + ", ".join(f"`{c}`" for c in spec["choices"]))
-    if spec.get("default") is not None:
-        facts.append(f"default: `{json.dumps(spec['default'])}`")
-    if spec.get("aliases"):
-        facts.append("aliases: " + ", ".join(f"`{a}`" for a in spec["aliases"]))
+        description += "<br>Choices: " + ", ".join(f"`{cell(str(c))}`" for c in spec["choices"]) + "."
     env = [e["name"] for e in spec.get("env") or []]
     if env:
-        facts.append("env: " + ", ".join(f"`{e}`" for e in env))
-    return "<br>".join(facts)
+        description += "<br>Environment: " + ", ".join(f"`{e}`" for e in env) + "."
+    return [option, kind, required, default, description]
 
 
 def render(fqcn, entry):
@@ -133,9 +154,9 @@ def render(fqcn, entry):
              "## Synopsis", "", md(doc.get("description"), fqcn), ""]
     if doc.get("requirements"):
         lines += ["## Requirements", ""] + [f"- {md(r, fqcn)}" for r in doc["requirements"]] + [""]
-    lines += ["## Options", "", "| Option | Facts | Description |", "|---|---|---|"]
+    lines += ["## Options", "", "| Option | Type | Required | Default | Description |", "|---|---|---|---|---|"]
     for name, spec in _flatten(doc.get("options") or {}):
-        lines.append(f"| `{name}` | {_option_facts(spec)} | {cell(md(spec.get('description'), fqcn))} |")
+        lines.append("| " + " | ".join(_option_cells(name, spec, fqcn)) + " |")
     lines.append("")
     attributes = doc.get("attributes") or {}
     if attributes:
@@ -151,7 +172,14 @@ def render(fqcn, entry):
         lines += ["## See also", ""]
         for ref in doc["seealso"]:
             target = ref.get("module") or ref.get("name") or ref.get("link") or ref.get("ref")
-            lines.append(f"- `{target}`" + (f": {md(ref.get('description'), fqcn)}" if ref.get("description") else ""))
+            page = _page_of(ref["module"]) if ref.get("module") else None
+            if page:
+                title = f"[`{target}`]({page})"
+            elif ref.get("name") and ref.get("link"):
+                title = f"[{_esc(ref['name'])}]({ref['link']})"
+            else:
+                title = f"`{target}`"
+            lines.append(f"- {title}" + (f": {md(ref.get('description'), fqcn)}" if ref.get("description") else ""))
         lines.append("")
     if examples.strip():
         lines += ["## Examples", "", "```yaml", examples.strip("\n"), "```", ""]

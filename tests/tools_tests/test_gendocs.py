@@ -1,5 +1,7 @@
 """The module pages in docs/modules are generated from the modules' own documentation."""
 
+import re
+
 import pytest
 
 from tools import gendocs
@@ -13,6 +15,10 @@ ENTRY = {
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present", "description": "Wanted: C(present|absent)."},
             "members": {"type": "list", "description": "Nested.", "suboptions": {
                 "name": {"type": "str", "description": "The server's name."}}},
+            "auth_token": {"type": "str", "aliases": ["token"], "env": [{"name": "RAX_AUTH_TOKEN"}],
+                           "description": "As returned by M(failover.shared_ip.auth) in "
+                                          "RV(failover.shared_ip.auth#module:auth_token); see also "
+                                          "O(failover.shared_ip.binding#module:name) and M(ansible.builtin.uri)."},
         },
         "attributes": {"check_mode": {"support": "full", "description": "Can run in check mode."}},
     },
@@ -39,16 +45,33 @@ def test_markup_becomes_readable_markdown(page):
     assert "see `shared_ip`" in page
 
 
-def test_options_show_type_requirement_choices_default_and_suboptions(page):
-    assert "| `servers` | `list` of `str`<br>**required** |" in page
-    assert 'choices: `present`, `absent`<br>default: `"present"`' in page
-    assert "| `members.name` |" in page
+def test_options_have_a_column_each_for_type_required_and_default(page):
+    assert "| Option | Type | Required | Default | Description |" in page
+    assert "Facts" not in page
+    assert "| `servers` | `list` of `str` | yes |  | Members, see `shared_ip`. |" in page
+    assert '| `state` | `str` |  | `"present"` | Wanted: `present\\|absent`.<br>Choices: `present`, `absent`. |' in page
+    assert "| `members.name` | `str` |  |  |" in page
     assert "| `shared_ip.address` |" in page
+
+
+def test_aliases_go_with_the_option_and_environment_variables_with_the_description(page):
+    row = next(line for line in page.splitlines() if line.startswith("| `auth_token`"))
+    assert row.startswith("| `auth_token`<br>aliases: `token` | `str` |  |  |")
+    assert row.endswith("<br>Environment: `RAX_AUTH_TOKEN`. |")
+
+
+def test_another_module_is_named_once_and_linked(page):
+    row = next(line for line in page.splitlines() if line.startswith("| `auth_token`"))
+    assert "As returned by [`failover.shared_ip.auth`](auth.md) in [`auth_token`](auth.md#return-values)" in row
+    assert "see also [`name`](binding.md#options)" in row
+    assert "`ansible.builtin.uri`" in row and "(of module" not in page
 
 
 def test_a_pipe_inside_a_description_does_not_break_the_table(page):
     row = next(line for line in page.splitlines() if line.startswith("| `state` |"))
-    assert row.endswith("| Wanted: `present\\|absent`. |")
+    cells = re.split(r"(?<!\\)\|", row)[1:-1]
+    assert len(cells) == 5, cells
+    assert cells[4].strip().startswith("Wanted: `present\\|absent`.")
 
 
 def test_examples_are_kept_verbatim(page):
