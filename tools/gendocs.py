@@ -43,7 +43,7 @@ def _code(text):
 
 def _page_of(fqcn):
     """The page of a module of this collection (relative link), or None."""
-    namespace_name, _, short = fqcn.rpartition(".")
+    namespace_name, short = fqcn.rpartition(".")[::2]
     return f"{short}.md" if namespace_name == COLLECTION and short in module_names() else None
 
 
