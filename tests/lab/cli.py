@@ -23,6 +23,13 @@ def _parser():
     up = sub.add_parser("up", help="build the lab (idempotent) and wait until ssh answers")
     up.add_argument("--members", type=int, default=3)
     up.add_argument("--distro", default="bookworm")
+    up.add_argument("--cloud", metavar="URL", help="the cloud simulator (tests/fakecloud) whose servers the members "
+                    "play: the bridge then lets each member send only what the simulator allows its port")
+    up.add_argument("--cloud-region", default="DFW", help="region of the members' servers (default DFW)")
+    up.add_argument("--cloud-network", default="cluster-net", help="network of their ports (default cluster-net)")
+    cloud = sub.add_parser("cloud-start", help="start a simulator owned by the lab (stopped by down); prints its URL")
+    cloud.add_argument("--port", type=int, default=0)
+    sub.add_parser("portsec", help="port security: allowed addresses and drop counters per member (from the bridge)")
     down = sub.add_parser("down", help="remove the lab and everything it made")
     down.add_argument("--all", action="store_true", help="remove every fsip lab on this machine")
     sub.add_parser("status", help="members, links, addresses")
@@ -65,8 +72,13 @@ def _run(args):
             Lab(name).down()
         return {"removed": names}
     lab = Lab(args.name, members=getattr(args, "members", 3), distro=getattr(args, "distro", "bookworm"),
-              log=lambda msg: print(msg, file=sys.stderr))
+              log=lambda msg: print(msg, file=sys.stderr), cloud=getattr(args, "cloud", None),
+              cloud_region=getattr(args, "cloud_region", "DFW"), cloud_network=getattr(args, "cloud_network", "cluster-net"))
     command = args.command
+    if command == "cloud-start":
+        return {"url": lab.start_cloud(port=args.port)}
+    if command == "portsec":
+        return lab.port_security()
     if command == "up":
         lab.up()
         return {"name": lab.name, "inventory": str(lab.inventory), "members": lab.names}
@@ -121,5 +133,5 @@ def main(argv=None):
     except LabError as exc:
         print(f"lab: error: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=None if args.command in ("up", "down") else 2))
+    print(json.dumps(result, indent=None if args.command in ("up", "down", "cloud-start") else 2))
     return 0
