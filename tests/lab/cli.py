@@ -59,6 +59,7 @@ def _parser():
     cstart = sub.add_parser("capture-start", help="capture GARPs and unsolicited NAs on the bridge")
     cstart.add_argument("--tag", default="capture")
     cstart.add_argument("--max-seconds", type=float, default=600.0)
+    cstart.add_argument("--member", help="capture on this member's bridge port (all it sends) instead of the bridge")
     cstop = sub.add_parser("capture-stop", help="stop a capture, print the announcements seen")
     cstop.add_argument("--tag", default="capture")
     cstop.add_argument("--address", action="append", help="keep only announcements of this address")
@@ -113,7 +114,7 @@ def _run(args):
     if command == "probe-stop":
         return lab.probe(args.tag).stop()
     if command == "capture-start":
-        lab.start_capture(args.tag, max_seconds=args.max_seconds)
+        lab.start_capture(args.tag, max_seconds=args.max_seconds, member=args.member)
         return {"tag": args.tag}
     if command == "capture-stop":
         seen = lab.capture(args.tag).stop()

@@ -188,6 +188,14 @@ class Lab:
             info["members"] = portsec.per_member(portsec.parse_table(out), self.names)
         return info
 
+    def port_security_log(self):
+        """The watcher's record of the changes it applied: [{time, read_at, applied_ms, allowed}] (or errors)."""
+        try:
+            lines = (self.state_dir / "portsec.log").read_text().splitlines()
+        except OSError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
     def drops(self):
         """{member: {arp, ip4, ip6, na}}: packets the bridge dropped from each member's port so far."""
         info = self.port_security()
@@ -328,9 +336,11 @@ class Lab:
         return macs.get(self.client.neighbour(address)["mac"])
 
     # -- wire ------------------------------------------------------------------------------------
-    def start_capture(self, tag="capture", max_seconds=600):
-        """tcpdump on the bridge for GARPs and unsolicited NAs; `.stop()` returns them."""
-        capture = Capture.start(self.netns, self.bridge, self.state_dir / f"{tag}.capture.pcap", max_seconds=max_seconds)
+    def start_capture(self, tag="capture", max_seconds=600, member=None):
+        """tcpdump for GARPs and unsolicited NAs; `.stop()` returns them. On the bridge (what got through to
+        the rest of the lab), or with `member` on that member's bridge port (all it sent, before any filter)."""
+        interface = self.bridge if member is None else self.member(member).veth
+        capture = Capture.start(self.netns, interface, self.state_dir / f"{tag}.capture.pcap", max_seconds=max_seconds)
         self.state.setdefault("captures", {})[tag] = capture.pid
         self._save()
         return capture
