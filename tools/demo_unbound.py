@@ -142,8 +142,9 @@ def unbound_failover(lab, sim, want, workdir, region, network):
         ["binding playbook started", since(started)],
         [f"bridge lets {standby} send {want.name} (watcher: read and applied in {applied_ms} ms)",
          since(opened)],
-        [f"binding playbook returned", since(returned)],
-        [f"next announcement from {standby} that passed", since(announced[0]["time"] if announced else None)],
+        ["binding playbook returned", since(returned)],
+        [f"next announcement from {standby} that passed",
+         since(announced[0]["time"]) if announced else "- (none yet: the client asked first)" if first else "-"],
         ["client's first answer", since(first)],
         ["client resolves it to", lab.holder_of(address) or "nobody"]]))
     if opened is None:
