@@ -148,8 +148,12 @@ def test_spoofed_arp_na_and_ip_from_a_member_are_dropped_and_counted(lab):
     through = lab.start_capture(tag="spoof-bridge", max_seconds=60)
     try:
         node03 = lab.member("node03")
+        client_mac = json.loads(lab.client.exec(["ip", "-j", "link", "show", "dev", "eth0"]).stdout)[0]["address"]
+        # the client's MAC known in advance, so that the pings leave without an ARP from the spoofed address
         node03.exec(f"ip addr add {SHARED4}/32 dev host0 && arping -U -c 2 -I host0 {SHARED4}; "
-                    f"ping -c 2 -W 1 -I {SHARED4} 192.168.100.250; ip addr del {SHARED4}/32 dev host0", check=False)
+                    f"ip neigh replace 192.168.100.250 lladdr {client_mac} dev host0 nud permanent; "
+                    f"ping -c 2 -W 1 -I {SHARED4} 192.168.100.250; ip neigh del 192.168.100.250 dev host0; "
+                    f"ip addr del {SHARED4}/32 dev host0", check=False)
         node03.exec(["python3", "-c", SEND_NA, SHARED6, "3"])
         node03.exec(["python3", "-c", SEND_NA, "fd00:100::13", "1"])  # its own address: passes
         lab.member("node01").exec(f"ip addr add {SHARED4}/32 dev host0 && arping -U -c 1 -I host0 {SHARED4}; "
@@ -175,8 +179,13 @@ def test_link_local_and_neighbour_discovery_stay_open(lab):
     eui = [octets[0] ^ 0x02, *octets[1:3], 0xFF, 0xFE, *octets[3:]]
     link_local = str(ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + eui)))
     assert link_local in lab.member("node03").exec("ip -6 addr show dev host0").stdout
+    client = json.loads(lab.client.exec(["ip", "-j", "-6", "addr", "show", "dev", "eth0", "scope", "link"]).stdout)
+    client_link_local = next(a["local"] for link in client for a in link.get("addr_info", [])
+                             if a.get("local", "").startswith("fe80:"))
     lab.client.forget("fd00:100::13")
-    answers = lab.client.exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "1", f"{link_local}%eth0"], check=False)
+    # node03 talks from its link-local address (as VRRPv3 does) and resolves the client's over ND
+    answers = lab.member("node03").exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "1",
+                                         f"{client_link_local}%host0"], check=False)
     assert answers.returncode == 0, answers.stdout + answers.stderr
     assert lab.client.probe("fd00:100::13", seconds=0.5)["received"] > 0  # ND for its own address works
     assert lab.drops()["node03"] == before

@@ -13,7 +13,7 @@ from tools.paths import ROOT
 pytestmark = [pytest.mark.lab, pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root")]
 
-LAB = "demotest"
+LAB = os.environ.get("FSIP_DEMOTEST_LAB", "demotest")  # another name: two checkouts side by side
 
 
 @pytest.fixture(scope="module")
