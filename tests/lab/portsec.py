@@ -61,6 +61,7 @@ def plan(state, members, fixed, region=DEFAULT_REGION, network=DEFAULT_NETWORK):
     if net is None:
         raise NotAServer(f"the simulator has no network {network!r} in {region}")
     servers = {s["name"]: s["id"] for s in view["servers"]}
+    on_network = [ip for ip in view["ip_addresses"] if ip["network_id"] == net["id"]]
     out = {}
     for member in members:
         if member not in servers:
@@ -75,9 +76,9 @@ def plan(state, members, fixed, region=DEFAULT_REGION, network=DEFAULT_NETWORK):
             raise NotAServer(f"{member}'s port on {network} has {sorted(on_port)}, not the lab's fixed addresses "
                              f"{sorted(own)}")
         shared, allowed = {}, set(own)
-        for ip in view["ip_addresses"]:
+        for ip in on_network:
             address = _norm(ip["address"])
-            if ip["network_id"] != net["id"] or address in own:
+            if address in own:
                 continue
             held = port["id"] in ip.get("port_ids", [])
             associated = held and (ip.get("services") or {}).get(port["id"]) == "compute"
