@@ -74,7 +74,7 @@ def unbound_failover(lab, sim, want, workdir, region, network):
     bind(sim, workdir, want.name, standby, "absent")
     if not dataplane.wait_for_bridge(lab, standby, address, present=False):
         problems.append(f"{want.name}: the bridge still lets {standby} send it after the unbinding")
-    rows = [r for r in dataplane.cloud_link(lab, sim.control("GET", "state"), [want], region, network)]
+    rows = dataplane.cloud_link(lab, sim.control("GET", "state"), [want], region, network)
     step(f"The cloud no longer lets {standby} carry {want.name}; the bridge follows:")
     block(link_table(rows))
     problems += link_problems(rows)

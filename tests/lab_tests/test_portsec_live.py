@@ -122,7 +122,7 @@ def test_the_sets_exist_before_the_first_member_boots(booted, sim):
 def test_a_change_in_the_simulator_reaches_the_bridge_within_a_few_hundred_ms(lab, sim, capsys):
     cloud = Cloud(sim)
     gained, lost, watcher = [], [], []
-    for _ in range(5):
+    for _round in range(5):
         for on, figures in ((True, gained), (False, lost)):
             cloud.associate("node02", SHARED4, on=on)
             changed = time.time()
