@@ -97,3 +97,30 @@ def observe_move(lab, addresses, action, expected, skip=(), timeout=60, settle=2
                 interruption_ms={a: r.get("longest_gap_ms") for a, r in results.items()},
                 resumed={a: bool(r.get("resumed")) for a, r in results.items()},
                 announcements=seen, seconds=seconds if ok else None, acted_at=acted_at)
+
+
+def cloud_link(lab, state, wanted, region, network):
+    """For every wanted shared IP and member: does the cloud let that member's port carry it, and why (held by
+    its port, associated), and does the lab bridge let it through. `state` is the simulator's /_sim/state.
+    Returns [{name, address, member, held, associated, allowed, bridge}]; bridge None without port security."""
+    from tests.lab import portsec
+
+    fixed = {m.name: [m.ipv4, m.ipv6] for m in lab.members}
+    plan = portsec.plan(state, lab.names, fixed, region, network)
+    bridge = lab.port_security()
+    rows = []
+    for want in wanted:
+        address = str(ipaddress.ip_address(want.address))
+        for member in lab.names:
+            why = plan[member]["shared"].get(address, {"held": False, "associated": False})
+            rows.append({"name": want.name, "address": address, "member": member, "held": why["held"],
+                         "associated": why["associated"], "allowed": why["held"] and why["associated"],
+                         "bridge": address in bridge["members"][member]["allowed"] if bridge["enabled"] else None})
+    return rows
+
+
+def wait_for_bridge(lab, member, address, present, timeout=5.0):
+    """Wait until the bridge's allowed set of `member` has (present=True) or lacks `address`; True if so."""
+    address = str(ipaddress.ip_address(address))
+    return bool(wait_until(lambda: (address in lab.port_security()["members"][member]["allowed"]) == present,
+                           timeout, interval=0.02))

@@ -3,8 +3,10 @@
 As root: starts the cloud simulator, boots a 3-member systemd-nspawn lab whose members play the
 simulator's servers node01..node03, runs playbooks/site.yml against both, shows who holds which
 shared IP, cuts one member off the network, shows the addresses moving, the gratuitous ARP that
-announced them and the interruption a client saw, restores the member, and exits 0 only when every
-address ended on its preferred member and stayed reachable. Without root: the control-plane half
+announced them and the interruption a client saw, restores the member. Then the link between the
+halves: the lab bridge lets each member send only what the simulator allows its port, so a standby unbound
+in the cloud takes the address in keepalived and nobody hears it until it is bound again. Exits 0 only
+when every address ended on its preferred member and stayed reachable. Without root: the control-plane half
 (simulator + modules) alone. Always cleans up: simulator stopped, lab down.
 """
 
@@ -17,7 +19,7 @@ import traceback
 from contextlib import ExitStack
 from pathlib import Path
 
-from tools import cluster
+from tools import cluster, demo_unbound
 from tools.cloud import DEMO_LOGIN, CloudView, simulator
 from tools.paths import WORK, ensure_importable
 from tools.playbook import cloud_env, run_playbook
@@ -112,11 +114,14 @@ def check_cloud(shared, members):
     return problems
 
 
-def _lab(cleanup, keep, name):
+def _lab(cleanup, keep, name, cloud):
     ensure_importable()
     from tests.lab import Lab
 
-    lab = Lab(name, members=MEMBERS, log=detail)
+    # The members play the simulator's servers node01..node03 (their ports' MACs and fixed addresses); the
+    # bridge lets each one send only what the simulator allows its port (tests/lab/portsec.py).
+    lab = Lab(name, members=MEMBERS, log=detail, cloud=cloud, cloud_region=DEMO_LOGIN["region"],
+              cloud_network=cluster.network_name())
     if not keep:
         cleanup.callback(_lab_down, lab)
     step(f"Booting the lab: {MEMBERS} members in systemd-nspawn on bridge {lab.bridge} "
@@ -171,11 +176,15 @@ def _interruptions(move, wanted):
 def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
     from tools import dataplane
 
-    lab = _lab(cleanup, keep, lab_name)
+    lab = _lab(cleanup, keep, lab_name, sim.url)
     converge(lab.inventory, sim, DEMO_DIR / "playbook.log",
              extra_vars={"keepalived_vip_interface": dataplane.LAB_INTERFACE})
     problems = check_cloud(show_cloud(sim), members)
     wanted = _resolve_addresses(sim, members)
+    link = dataplane.cloud_link(lab, sim.control("GET", "state"), wanted, DEMO_LOGIN["region"], cluster.network_name())
+    step("Which member the cloud lets carry each shared IP, why, and what the lab bridge lets through:")
+    block(demo_unbound.link_table(link))
+    problems += demo_unbound.link_problems(link)
     addresses = [w.address for w in wanted]
     preferred = {w.address: w.holder() for w in wanted}
 
@@ -228,6 +237,20 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
                f"{back.moved_to[want.address] or '?'}; a client lost it for "
                f"{failure.interruption_ms[want.address]:.0f} ms when {victim} failed, "
                f"{back.interruption_ms[want.address]:.0f} ms when it came back")
+    if not lab.port_security()["enabled"]:
+        return problems + ["the lab runs without port security: the unbound failover cannot be shown"]
+    problems += demo_unbound.unbound_failover(lab, sim, wanted[0], DEMO_DIR, DEMO_LOGIN["region"],
+                                              cluster.network_name())
+    step(f"Restoring {victim}'s link again: its addresses come back")
+    again = dataplane.observe_move(lab, addresses, lambda: lab.restore_link(victim), preferred, tag="demo-again")
+    held = dataplane.holders(lab, addresses)
+    reaches = _client_view(lab, addresses)
+    step(f"Restored in {again.seconds:.1f}s:" if again.seconds is not None else "Not restored:")
+    block(_holder_rows(wanted, held, reaches))
+    if again.seconds is None:
+        problems.append(f"after {victim} came back again, not every address is on its preferred member: {held}")
+    problems += [f"{a}: the client reaches {reaches[a]}, not {m} at the end" for a, m in preferred.items()
+                 if reaches[a] != m]
     return problems
 
 

@@ -23,6 +23,13 @@ def _parser():
     up = sub.add_parser("up", help="build the lab (idempotent) and wait until ssh answers")
     up.add_argument("--members", type=int, default=3)
     up.add_argument("--distro", default="bookworm")
+    up.add_argument("--cloud", metavar="URL", help="the cloud simulator (tests/fakecloud) whose servers the members "
+                    "play: the bridge then lets each member send only what the simulator allows its port")
+    up.add_argument("--cloud-region", default="DFW", help="region of the members' servers (default DFW)")
+    up.add_argument("--cloud-network", default="cluster-net", help="network of their ports (default cluster-net)")
+    cloud = sub.add_parser("cloud-start", help="start a simulator owned by the lab (stopped by down); prints its URL")
+    cloud.add_argument("--port", type=int, default=0)
+    sub.add_parser("portsec", help="port security: allowed addresses and drop counters per member (from the bridge)")
     down = sub.add_parser("down", help="remove the lab and everything it made")
     down.add_argument("--all", action="store_true", help="remove every fsip lab on this machine")
     sub.add_parser("status", help="members, links, addresses")
@@ -52,6 +59,7 @@ def _parser():
     cstart = sub.add_parser("capture-start", help="capture GARPs and unsolicited NAs on the bridge")
     cstart.add_argument("--tag", default="capture")
     cstart.add_argument("--max-seconds", type=float, default=600.0)
+    cstart.add_argument("--member", help="capture on this member's bridge port (all it sends) instead of the bridge")
     cstop = sub.add_parser("capture-stop", help="stop a capture, print the announcements seen")
     cstop.add_argument("--tag", default="capture")
     cstop.add_argument("--address", action="append", help="keep only announcements of this address")
@@ -65,8 +73,13 @@ def _run(args):
             Lab(name).down()
         return {"removed": names}
     lab = Lab(args.name, members=getattr(args, "members", 3), distro=getattr(args, "distro", "bookworm"),
-              log=lambda msg: print(msg, file=sys.stderr))
+              log=lambda msg: print(msg, file=sys.stderr), cloud=getattr(args, "cloud", None),
+              cloud_region=getattr(args, "cloud_region", "DFW"), cloud_network=getattr(args, "cloud_network", "cluster-net"))
     command = args.command
+    if command == "cloud-start":
+        return {"url": lab.start_cloud(port=args.port)}
+    if command == "portsec":
+        return lab.port_security()
     if command == "up":
         lab.up()
         return {"name": lab.name, "inventory": str(lab.inventory), "members": lab.names}
@@ -101,7 +114,7 @@ def _run(args):
     if command == "probe-stop":
         return lab.probe(args.tag).stop()
     if command == "capture-start":
-        lab.start_capture(args.tag, max_seconds=args.max_seconds)
+        lab.start_capture(args.tag, max_seconds=args.max_seconds, member=args.member)
         return {"tag": args.tag}
     if command == "capture-stop":
         seen = lab.capture(args.tag).stop()
@@ -121,5 +134,5 @@ def main(argv=None):
     except LabError as exc:
         print(f"lab: error: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=None if args.command in ("up", "down") else 2))
+    print(json.dumps(result, indent=None if args.command in ("up", "down", "cloud-start") else 2))
     return 0

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import _proc, network
+from . import _proc, network, portsec
 from ._run import LabError, require_root, run
 from .capture import Capture
 from .client import Client, Probe
@@ -21,6 +21,8 @@ STATE_ROOT = Path(os.environ.get("FSIP_LAB_STATE", REPO / ".lab"))
 RUN_ROOT = Path(os.environ.get("FSIP_LAB_RUN", "/var/lib/fsip-lab"))
 DEFAULT_NAME = "lab"
 RELAY = Path(__file__).with_name("relay.py")
+WATCHER = Path(__file__).with_name("watch.py")
+CLOUDRUN = Path(__file__).with_name("cloudrun.py")
 TOOLS = ("debootstrap", "systemd-nspawn", "nsenter", "ip", "tcpdump", "ssh", "ssh-keygen", "mount")
 SSH_OPTIONS = ("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=2")
@@ -29,7 +31,8 @@ SSH_OPTIONS = ("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "U
 class Lab:
     """A lab called `name` with `members` containers node01..nodeNN (see README.md)."""
 
-    def __init__(self, name=DEFAULT_NAME, members=3, distro="bookworm", log=print):
+    def __init__(self, name=DEFAULT_NAME, members=3, distro="bookworm", log=print, cloud=None,
+                 cloud_region=portsec.DEFAULT_REGION, cloud_network=portsec.DEFAULT_NETWORK):
         if not name.replace("-", "").isalnum() or len(name) > 10:
             raise LabError(f"lab name {name!r} must be letters, digits and '-', at most 10 characters")
         if not 1 <= members <= 9:
@@ -42,6 +45,8 @@ class Lab:
         self.state = self._load() or {"name": name, "distro": distro, "members": {}}
         self.count = members if not self.state["members"] else len(self.state["members"])
         self.client = Client(network.netns_name(name), self.state_dir)
+        if cloud:  # the simulator whose servers the members play (port security follows its state)
+            self.state["cloud"] = {"url": cloud.rstrip("/"), "region": cloud_region, "network": cloud_network}
 
     # -- paths and state ----------------------------------------------------------------------
     @property
@@ -111,20 +116,113 @@ class Lab:
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"fsip-lab-{self.name}", "-f", str(self.key)])
         self.key.chmod(0o600)
         network.ensure_bridge(self.name)
+        macs = self._port_security(image)  # before the first member boots: no moment without the filter
         network.ensure_client(self.name)
         pubkey = self.key.with_suffix(".pub").read_text()
         for member in self.members:
-            member.prepare(image, pubkey)
+            member.prepare(image, pubkey, mac=macs.get(member.name))
             member.start(self.bridge, self.state_dir / f"{member.name}.log")
             self._save()
         deadline = time.monotonic() + timeout
         for member in self.members:
             member.wait_booted(deadline)
-            member.mac()
+        self._save()
+        for member in self.members:
+            self._wait_ssh(member, deadline)  # ssh starts after fsip-lab-net: host0 has its final MAC
+            member.state.pop("mac", None)
+            if macs and member.mac() != macs[member.name]:
+                raise LabError(f"{member.name}: host0 has MAC {member.mac()}, its cloud port {macs[member.name]}")
         self._save()
         self._write_inventory()
-        for member in self.members:
-            self._wait_ssh(member, deadline)
+
+    # -- port security ---------------------------------------------------------------------------
+    def _port_security(self, image):
+        """Install the bridge filter that lets each member's port send only what the cloud allows it, and
+        the watcher that keeps it equal to the simulator's state. Returns {member: MAC of its cloud port}
+        ({} when there is no simulator: the lab says so and runs without port security)."""
+        cloud = self.state.get("cloud")
+        if not cloud:
+            return self._no_port_security("no cloud simulator given (up --cloud URL)")
+        try:
+            members = portsec.plan(portsec.read_state(cloud["url"]), self.names,
+                                   {m.name: [m.ipv4, m.ipv6] for m in self.members}, cloud["region"], cloud["network"])
+        except portsec.CloudUnavailable as exc:
+            return self._no_port_security(str(exc))
+        except portsec.NotAServer as exc:
+            raise LabError(f"the simulator at {cloud['url']} does not hold this lab's members: {exc}") from exc
+        ports = {m.name: m.host_veth_name for m in self.members}
+        allowed = {name: {"v4": p["v4"], "v6": p["v6"]} for name, p in members.items()}
+        table = portsec.table_name(self.name)
+        network.nft(self.name, image, "-f", "-", input=f"add table bridge {table}\ndelete table bridge {table}\n"
+                    + portsec.ruleset(self.name, ports, allowed))
+        config = self.state_dir / "portsec.json"
+        config.write_text(json.dumps({
+            "netns": self.netns, "nft": network.nft_command(image), "members": self.names,
+            "fixed": {m.name: [m.ipv4, m.ipv6] for m in self.members}, "region": cloud["region"],
+            "network": cloud["network"], "allowed": allowed}))
+        watcher = self.state.get("port_security", {}).get("watcher")
+        if not (watcher and _proc.alive(watcher, str(WATCHER))):
+            watcher = _proc.spawn([sys.executable, str(WATCHER), "--lab", self.name, "--url", cloud["url"],
+                                   "--config", str(config), "--log", str(self.state_dir / "portsec.log")],
+                                  self.state_dir / "portsec.watch.log", str(WATCHER))
+        self.state["port_security"] = {"enabled": True, "table": table, "watcher": watcher}
+        self._save()
+        self.log(f"lab {self.name}: port security ON: each member's port sends only from its fixed addresses and the "
+                 f"shared IPs the simulator at {cloud['url']} associates with it (nft table bridge {table})")
+        return {name: p["mac"] for name, p in members.items()}
+
+    def _no_port_security(self, why):
+        self.state["port_security"] = {"enabled": False, "why": why}
+        self._save()
+        self.log(f"lab {self.name}: {why}: running WITHOUT port security (members may send from any address)")
+        return {}
+
+    def port_security(self):
+        """{enabled, cloud, why, members: {member: {allowed: [...], drops: {arp, ip4, ip6, na}}}} read from the
+        bridge itself (the nft table), not from the watcher's idea of it."""
+        info = dict(self.state.get("port_security") or {"enabled": False, "why": "the lab is not up"})
+        info["cloud"] = (self.state.get("cloud") or {}).get("url")
+        info.pop("watcher", None)
+        if info["enabled"]:
+            out = network.nft(self.name, self.state["image"], "-j", "list", "table", "bridge", info["table"]).stdout
+            info["members"] = portsec.per_member(portsec.parse_table(out), self.names)
+        return info
+
+    def port_security_log(self):
+        """The watcher's record of the changes it applied: [{time, read_at, applied_ms, allowed}] (or errors)."""
+        try:
+            lines = (self.state_dir / "portsec.log").read_text().splitlines()
+        except OSError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def drops(self):
+        """{member: {arp, ip4, ip6, na}}: packets the bridge dropped from each member's port so far."""
+        info = self.port_security()
+        if not info["enabled"]:
+            raise LabError(f"lab {self.name} runs without port security ({info.get('why')}): no drop counters")
+        return {m: v["drops"] for m, v in info["members"].items()}
+
+    def start_cloud(self, port=0, timeout=30):
+        """Start a simulator owned by this lab (stopped by `down`); return its URL."""
+        require_root()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        info = self.state_dir / "cloud.json"
+        pid = self.state.get("cloud_process")
+        if pid and _proc.alive(pid, str(CLOUDRUN)) and info.exists():
+            return json.loads(info.read_text())["url"]
+        info.unlink(missing_ok=True)
+        pid = _proc.spawn([sys.executable, str(CLOUDRUN), "--state-dir", str(self.state_dir), "--port", str(port)],
+                          self.state_dir / "cloud.log", str(CLOUDRUN))
+        deadline = time.monotonic() + timeout
+        while not info.exists():
+            if not _proc.alive(pid, str(CLOUDRUN)) or time.monotonic() > deadline:
+                _proc.stop(pid, str(CLOUDRUN), timeout=3)
+                raise LabError(f"the lab's simulator did not start: {(self.state_dir / 'cloud.log').read_text()}")
+            time.sleep(0.05)
+        self.state["cloud_process"] = pid
+        self._save()
+        return json.loads(info.read_text())["url"]
 
     def _wait_ssh(self, member, deadline):
         while True:
@@ -182,7 +280,8 @@ class Lab:
         network.delete_netns(self.netns)  # takes the bridge, the veths and the nftables table with it
         shutil.rmtree(self.run_dir, ignore_errors=True)
         shutil.rmtree(self.state_dir, ignore_errors=True)
-        self.state = {"name": self.name, "distro": self.distro, "members": {}}
+        cloud = self.state.get("cloud") if not self.state.get("cloud_process") else None
+        self.state = {"name": self.name, "distro": self.distro, "members": {}, **({"cloud": cloud} if cloud else {})}
 
     # -- status --------------------------------------------------------------------------------
     def status(self):
@@ -195,7 +294,9 @@ class Lab:
                 "netns": self.netns, "bridge_present": network.link_exists(self.netns, self.bridge),
                 "client_netns": self.client.netns,
                 "inventory": str(self.inventory), "ssh_key": str(self.key), "members": members,
-                "partitioned": bool(self.state.get("partition"))}
+                "partitioned": bool(self.state.get("partition")),
+                "cloud": (self.state.get("cloud") or {}).get("url"),
+                "port_security": bool((self.state.get("port_security") or {}).get("enabled"))}
 
     def _link_state(self, veth):
         if not veth or not network.link_exists(self.netns, veth):
@@ -235,9 +336,11 @@ class Lab:
         return macs.get(self.client.neighbour(address)["mac"])
 
     # -- wire ------------------------------------------------------------------------------------
-    def start_capture(self, tag="capture", max_seconds=600):
-        """tcpdump on the bridge for GARPs and unsolicited NAs; `.stop()` returns them."""
-        capture = Capture.start(self.netns, self.bridge, self.state_dir / f"{tag}.capture.pcap", max_seconds=max_seconds)
+    def start_capture(self, tag="capture", max_seconds=600, member=None):
+        """tcpdump for GARPs and unsolicited NAs; `.stop()` returns them. On the bridge (what got through to
+        the rest of the lab), or with `member` on that member's bridge port (all it sent, before any filter)."""
+        interface = self.bridge if member is None else self.member(member).veth
+        capture = Capture.start(self.netns, interface, self.state_dir / f"{tag}.capture.pcap", max_seconds=max_seconds)
         self.state.setdefault("captures", {})[tag] = capture.pid
         self._save()
         return capture

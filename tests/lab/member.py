@@ -18,7 +18,7 @@ _NET_SCRIPT = """\
 # fsip lab: static addresses on host0 (no DAD: the lab plan is collision-free).
 set -e
 ip link set lo up
-ip link set host0 up
+{mac}ip link set host0 up
 ip addr replace {v4}/24 dev host0
 ip addr replace {v6}/64 dev host0 nodad
 """
@@ -52,8 +52,12 @@ class Member:
         self.netns = network.lab_netns(lab)
 
     # -- life cycle -------------------------------------------------------------------------
-    def prepare(self, image, pubkey):
-        """Mount the overlay and give this member its identity (idempotent)."""
+    def prepare(self, image, pubkey, mac=None):
+        """Mount the overlay and give this member its identity (idempotent).
+
+        `mac`: the MAC of the cloud port this member plays (set on host0 before it comes up), or None
+        to keep the one systemd-nspawn derives from the machine name.
+        """
         for sub in ("upper", "work", "root"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         if not os.path.ismount(self.root):
@@ -72,7 +76,8 @@ class Member:
         keys.write_text(pubkey)
         keys.chmod(0o600)
         script = self.root / "usr/local/sbin/fsip-lab-net"
-        script.write_text(_NET_SCRIPT.format(v4=self.ipv4, v6=self.ipv6))
+        mac_line = f"ip link set host0 address {mac}\n" if mac else ""
+        script.write_text(_NET_SCRIPT.format(v4=self.ipv4, v6=self.ipv6, mac=mac_line))
         script.chmod(0o755)
         (etc / "systemd/system/fsip-lab-net.service").write_text(_NET_UNIT)
         wants = etc / "systemd/system/multi-user.target.wants/fsip-lab-net.service"

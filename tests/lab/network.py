@@ -123,10 +123,20 @@ def veth_of_container(ns, pid):
     raise LabError(f"no interface with index {index} in {ns} (container pid {pid})")
 
 
-def _nft(lab, image):
-    """nft inside the lab namespace: the machine's nft, or the lab image's (chrooted; same kernel)."""
+def nft_command(image):
+    """The machine's nft, or the lab image's (chrooted; same kernel)."""
     host = shutil.which("nft")
-    return ["ip", "netns", "exec", lab_netns(lab), *([host] if host else ["chroot", str(image), "nft"])]
+    return [host] if host else ["chroot", str(image), "nft"]
+
+
+def _nft(lab, image):
+    """nft inside the lab namespace."""
+    return ["ip", "netns", "exec", lab_netns(lab), *nft_command(image)]
+
+
+def nft(lab, image, *args, input=None, check=True):
+    """Run nft in the lab namespace (`-f -` with `input` for a batch)."""
+    return run([*_nft(lab, image), *args], input=input, check=check)
 
 
 def partition(lab, image, side_a, side_b):

@@ -3,7 +3,8 @@
 Run inside the client namespace (`ip netns exec NS python3 probe.py ...`): it stops by itself after
 --seconds, or earlier on SIGTERM/SIGINT, and writes one JSON object to --out (or stdout):
 sent, received, lost, duplicates, longest_gap_ms (longest time between two replies, counting the
-start as a reply), since_last_reply_ms, resumed (a reply came in the last 200 ms).
+start as a reply), since_last_reply_ms, resumed (a reply came in the last 200 ms), started_at and
+first_reply_at (wall clock, seconds; first_reply_at null without a reply).
 Standalone on purpose: no import from the lab package.
 """
 
@@ -41,7 +42,7 @@ def probe(address, seconds, interval, stop):
     sock.setblocking(False)
     ident = os.getpid() & 0xFFFF
     sent, seen, duplicates = 0, set(), 0
-    start = time.monotonic()
+    start, wall_start, first = time.monotonic(), time.time(), None
     last_reply = start
     longest = 0.0
     next_send = start
@@ -76,6 +77,7 @@ def probe(address, seconds, interval, stop):
                 continue
             seen.add(seq)
             now = time.monotonic()
+            first = now if first is None else first
             longest = max(longest, now - last_reply)
             last_reply = now
     end = time.monotonic()
@@ -85,6 +87,7 @@ def probe(address, seconds, interval, stop):
         "duplicates": duplicates, "interval_ms": round(interval * 1000, 1),
         "duration_ms": round((end - start) * 1000, 1), "longest_gap_ms": round(longest * 1000, 1),
         "since_last_reply_ms": round(since_last * 1000, 1), "resumed": bool(seen) and since_last < 0.2,
+        "started_at": wall_start, "first_reply_at": None if first is None else wall_start + (first - start),
     }
 
 

@@ -13,7 +13,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
 ]
 
-NAME = "labtest"
+NAME = os.environ.get("FSIP_LABTEST_NAME", "labtest")  # another name: two checkouts side by side
 
 
 @pytest.fixture(scope="module")
