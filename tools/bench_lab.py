@@ -118,7 +118,7 @@ def task_profile(paths):
             seen[key] = (seconds + entry["seconds"], changed + entry["changed"])
         for key, value in seen.items():
             by_task.setdefault(key, []).append(value)
-    rows = [(key, statistics.median(s for s, _ in values), max(c for _, c in values)) for key, values in by_task.items()]
+    rows = [(key, statistics.median(v[0] for v in values), max(v[1] for v in values)) for key, values in by_task.items()]
     return sorted(rows, key=lambda row: -row[1])
 
 
@@ -127,7 +127,7 @@ def profile_report(work, name, runs):
     lines = []
     for kind in ("converge", "rerun"):
         rows = task_profile([work / f"{name}-{i}-{kind}.profile.json" for i in range(1, runs + 1)])
-        total = sum(seconds for _, seconds, _ in rows)
+        total = sum(row[1] for row in rows)
         lines += [f"{name} {kind}: {len(rows)} tasks, {total:.2f} s in tasks (median of {runs} runs per task)",
                   table(["seconds", "changed hosts", "task"], [[f"{s:.2f}", str(c), t] for t, s, c in rows]), ""]
     return "\n".join(lines)
