@@ -63,6 +63,17 @@ options:
         description: Mode of the path, octal as a string.
         type: str
         default: "0644"
+      apply:
+        description:
+          - Command (argument list, no shell) run right after this path changed, before the next path, so that
+            a setting takes effect at once (for example C([systemd-tmpfiles, --create, <path>])). Not run in
+            check mode, nor when the path did not change.
+        type: list
+        elements: str
+      apply_may_fail:
+        description: A failing O(paths[].apply) command is recorded in RV(applied) instead of failing the task.
+        type: bool
+        default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -91,6 +102,9 @@ EXAMPLES = r"""
         content: "{{ lookup('ansible.builtin.template', 'keepalived.conf.j2') }}"
         validate: keepalived --config-test -f %s
       - { path: /etc/keepalived/old.conf, state: absent }
+      - path: /etc/tmpfiles.d/keepalived-vip.conf
+        content: "d /run/keepalived-vip 0755 root root -\n"
+        apply: [systemd-tmpfiles, --create, /etc/tmpfiles.d/keepalived-vip.conf]
   register: files
 
 - name: Reload only when keepalived.conf changed
@@ -107,6 +121,23 @@ changed_paths:
   type: list
   elements: str
   sample: [/etc/keepalived/keepalived.conf]
+applied:
+  description: The O(paths[].apply) commands that ran, in order.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /etc/tmpfiles.d/keepalived-vip.conf, cmd: [systemd-tmpfiles, --create, /etc/tmpfiles.d/keepalived-vip.conf], rc: 0}]
+  contains:
+    path:
+      description: The path that changed.
+      type: str
+    cmd:
+      description: The command.
+      type: list
+      elements: str
+    rc:
+      description: Its exit status.
+      type: int
 """
 
 import os
@@ -190,6 +221,16 @@ def _file(module, item, diffs):
     return True
 
 
+def _apply(module, item, applied):
+    if not item.get("apply") or module.check_mode:
+        return
+    rc, out, err = module.run_command(item["apply"])
+    applied.append({"path": item["path"], "cmd": item["apply"], "rc": rc})
+    if rc != 0 and not item["apply_may_fail"]:
+        module.fail_json(msg="%s: %s failed: %s" % (item["path"], " ".join(item["apply"]), (err or out).strip()),
+                         rc=rc, stdout=out, stderr=err, applied=applied)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(paths=dict(type="list", elements="dict", required=True, options=dict(
@@ -201,10 +242,12 @@ def main():
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),
             mode=dict(type="str", default="0644"),
+            apply=dict(type="list", elements="str"),
+            apply_may_fail=dict(type="bool", default=False),
         ))),
         supports_check_mode=True,
     )
-    changed_paths, diffs = [], []
+    changed_paths, diffs, applied = [], [], []
     for item in module.params["paths"]:
         if not os.path.isabs(item["path"]):
             module.fail_json(msg="paths: %r is not an absolute path" % item["path"])
@@ -216,7 +259,8 @@ def main():
             changed = _file(module, item, diffs)
         if changed:
             changed_paths.append(item["path"])
-    module.exit_json(changed=bool(changed_paths), changed_paths=changed_paths, diff=diffs)
+            _apply(module, item, applied)
+    module.exit_json(changed=bool(changed_paths), changed_paths=changed_paths, applied=applied, diff=diffs)
 
 
 if __name__ == "__main__":

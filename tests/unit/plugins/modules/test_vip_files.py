@@ -94,3 +94,24 @@ def test_mode_is_corrected_without_rewriting(tmp_path, capsys):
     os.chmod(str(tmp_path / "f"), 0o666)
     result = run([{"path": str(tmp_path / "f"), "content": "same\n", "mode": "0640"}], capsys)
     assert result["changed_paths"] == [str(tmp_path / "f")] and mode(tmp_path / "f") == "0o640"
+
+
+def test_apply_runs_only_after_its_path_changed(tmp_path, capsys):
+    marker = tmp_path / "applied"
+    paths = [{"path": str(tmp_path / "a.conf"), "content": "x\n",
+              "apply": ["/bin/sh", "-c", "echo ran >> %s" % marker]},
+             {"path": str(tmp_path / "gone"), "state": "absent", "apply": ["/bin/false"], "apply_may_fail": True}]
+    (tmp_path / "gone").write_text("")
+    first = run(paths, capsys)
+    assert [a["rc"] for a in first["applied"]] == [0, 1] and marker.read_text() == "ran\n"
+    again = run(paths, capsys)
+    assert again["applied"] == [] and marker.read_text() == "ran\n"
+    check = run([dict(paths[0], content="y\n")], capsys, check_mode=True)
+    assert check["changed"] is True and check["applied"] == [] and marker.read_text() == "ran\n"
+
+
+def test_a_failing_apply_fails_the_task(tmp_path, capsys):
+    result = run([{"path": str(tmp_path / "a.conf"), "content": "x\n", "apply": ["/bin/false"]},
+                  {"path": str(tmp_path / "b.conf"), "content": "y\n"}], capsys)
+    assert result["failed"] is True and result["msg"].startswith("%s: /bin/false failed" % (tmp_path / "a.conf"))
+    assert not (tmp_path / "b.conf").exists()
