@@ -70,3 +70,13 @@ def test_task_profile_sums_a_task_within_a_run_and_takes_the_median_over_runs(tm
     assert rows[0] == ("apt", 6.0, 3)
     assert ("Reload (handler)", 1.0, 3) in rows
     assert [r for r in rows if r[0] == "flush"] == [("flush", pytest.approx(0.3), 0)]  # 0.1 + 0.2 in run 1
+
+
+def test_role_report_shows_floor_role_and_ratio():
+    from tools.bench_lab import role_figures, role_report
+
+    figures = role_figures({"floor": {"converge": [40.0], "rerun": [16.0], "rerun_changed": [0]},
+                            "role": {"converge": [34.0], "rerun": [16.8], "rerun_changed": [0]}})
+    report = role_report(figures, 1)
+    assert "converge (fresh members)  40.0 s  34.0 s  0.85" in report
+    assert "idempotent re-run         16.0 s  16.8 s  1.05" in report and "0 / 0" in report
