@@ -4,24 +4,29 @@
 
 members + addresses -> one VRRP instance per address with, for every member,
 its priority, unicast source and peers.  Errors are returned, not raised, so
-that the role's preflight can print all of them at once.
+that the role's preflight can print all of them at once; each field is
+checked by its own validator (module_utils/_vrrp_fields.py).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-import re
 import zlib
+
+from ansible_collections.failover.shared_ip.plugins.module_utils import _vrrp_fields as fields
 
 DOCUMENTATION = r"""
 name: vrrp_plan
 short_description: Plan the VRRP instances of the keepalived_vip role
 description:
   - Used by the role C(failover.shared_ip.keepalived_vip); see its README.
-  - C(vrrp_plan) turns members and addresses into instances (router id, priorities, peers) and a list of errors.
-  - C(vrrp_host) selects one member's view of a plan.
+  - C(vrrp_sources) collects every member's unicast source candidates from its variables and facts.
+  - C(vrrp_plan) turns members and addresses into instances (router id, priorities, peers), normalised checks
+    and a list of errors (every error at once).
+  - C(vrrp_host) selects one member's view of a plan, with the track lists of each instance.
+  - C(vrrp_manifest) is the list of addresses that C(failover.shared_ip.vip_status) reads.
+  - C(vrrp_move_files) lists the track files of planned moves, reset to 0 (for C(failover.shared_ip.vip_files)).
   - C(vrrp_move_offsets) gives the per-member priority offsets that put an address on a chosen member.
 author: failover.shared_ip developers (@failover)
 """
@@ -30,12 +35,13 @@ TOP_PRIORITY = 254
 LOWEST_HEALTHY = 2  # 1 is what a drained or failing member falls to
 MAX_STEP = 10
 MAX_MEMBERS = TOP_PRIORITY - LOWEST_HEALTHY + 1
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-FAMILIES = {4: "ipv4", 6: "ipv6"}
-CHECK_TYPES = {"script": "script", "process": "process", "interface": "interface", "file": "file"}  # type -> key it needs
+FAMILIES = fields.FAMILIES
 
 # per-address keys that are planned here; everything else is passed through
-PLANNED_KEYS = ("name", "address", "preferred", "router_id", "interface", "track")
+PLANNED_KEYS = ("name", "address", "preferred", "router_id", "interface", "track", "auth_pass")
+# check type -> the template's track list it goes to
+TRACK_LISTS = {"file": "track_file", "script": "track_script", "process": "track_process",
+               "interface": "track_interface"}
 
 
 def priority_step(count):
@@ -56,11 +62,27 @@ def default_router_id(name):
     return zlib.crc32(name.encode("utf-8")) % 255 + 1
 
 
-def _parse_address(value):
-    try:
-        return ipaddress.ip_interface(str(value).strip())
-    except ValueError:
-        return None
+def vrrp_sources(members, hostvars, interface):
+    """Every member's unicast source: keepalived_vip_unicast_src if set, else candidates from its facts.
+
+    hostvars  {member: its variables} (Ansible's hostvars); only keepalived_vip_unicast_src and
+              ansible_facts[<interface>] are read
+    Returns {member: given value or {"ipv4": [addresses], "ipv6": [global addresses]}}, in fact order.
+    """
+    key = str(interface).replace("-", "_")
+    sources = {}
+    for member in members or []:
+        member_vars = (hostvars or {}).get(member) or {}
+        given = member_vars.get("keepalived_vip_unicast_src")
+        if given:
+            sources[member] = given
+            continue
+        nic = (member_vars.get("ansible_facts") or {}).get(key) or {}
+        ipv4 = [nic.get("ipv4") or {}] + list(nic.get("ipv4_secondaries") or [])
+        ipv6 = [entry for entry in nic.get("ipv6") or [] if entry.get("scope") == "global"]
+        sources[member] = {"ipv4": [entry["address"] for entry in ipv4 if entry.get("address")],
+                           "ipv6": [entry["address"] for entry in ipv6 if entry.get("address")]}
+    return sources
 
 
 def _source_of(sources, host, family, shared):
@@ -77,7 +99,7 @@ def _source_of(sources, host, family, shared):
     if isinstance(candidates, str):
         candidates = [candidates]
     for candidate in candidates:
-        parsed = _parse_address(candidate)
+        parsed = fields.parse_address(candidate)
         if parsed is not None and FAMILIES[parsed.version] == family and str(parsed.ip) not in shared:
             return str(parsed.ip)
     return None
@@ -104,85 +126,34 @@ def _first_choices(entries, members):
         entry["order"] = preferred + [host for host in rest if host not in preferred]
 
 
-def _check_members(members, errors):
-    if not members:
-        errors.append("keepalived_vip_members: the member list is empty")
-    seen = set()
-    for member in members:
-        if member in seen:
-            errors.append("keepalived_vip_members: %r is listed twice" % member)
-        seen.add(member)
-    if len(members) > MAX_MEMBERS:
-        errors.append("keepalived_vip_members: %d members, at most %d are supported" % (len(members), MAX_MEMBERS))
-
-
-def _check_checks(checks, errors):
-    names = set()
-    for index, check in enumerate(checks or []):
-        name = (check or {}).get("name")
-        where = "keepalived_vip_checks[%d]" % index
-        if not name or not NAME_RE.match(str(name)):
-            errors.append("%s.name: %r is not a valid check name (letters, digits, '_', '.', '-')" % (where, name))
-        elif name in names:
-            errors.append("%s.name: %r is used by more than one check" % (where, name))
-        names.add(name)
-        kind = (check or {}).get("type")
-        if kind not in CHECK_TYPES:
-            errors.append("%s.type: %r (%s) must be one of %s" % (where, kind, name, ", ".join(sorted(CHECK_TYPES))))
-        elif not (check or {}).get(CHECK_TYPES[kind]):
-            errors.append("%s.%s: check %s of type %s needs it" % (where, CHECK_TYPES[kind], name, kind))
-    return names
-
-
-def _normalise(index, raw, members, check_names, interface, errors):
+def _normalise(index, raw, defaults, members, check_names, interface, errors):
+    """One item of keepalived_vip_addresses, field by field, over the instance defaults."""
     where = "keepalived_vip_addresses[%d]" % index
-    entry = dict((key, value) for key, value in (raw or {}).items() if key not in PLANNED_KEYS)
-    name = (raw or {}).get("name")
-    entry["name"] = name
-    if not name or not NAME_RE.match(str(name)):
-        errors.append("%s.name: %r is not a valid name (letters, digits, '_', '.', '-'; at most 64)" % (where, name))
-    parsed = _parse_address((raw or {}).get("address"))
-    if parsed is None:
-        errors.append("%s.address: %r (%s) is not an IPv4 or IPv6 address" % (where, (raw or {}).get("address"), name))
-        entry.update(ip=None, family=None, prefix=None)
-    else:
-        entry.update(ip=str(parsed.ip), family=FAMILIES[parsed.version], prefix=parsed.network.prefixlen)
-        entry["address"] = "%s/%d" % (parsed.ip, parsed.network.prefixlen)
-    entry["interface"] = (raw or {}).get("interface") or interface
-    preferred = list((raw or {}).get("preferred") or [])
-    for host in preferred:
-        if host not in members:
-            errors.append("%s.preferred: %r (%s) is not a member (keepalived_vip_members: %s)"
-                          % (where, host, name, ", ".join(members)))
-    if len(set(preferred)) != len(preferred):
-        errors.append("%s.preferred: %s (%s) lists a host twice" % (where, preferred, name))
-    entry["preferred"] = preferred
-    entry["track"] = list((raw or {}).get("track") or [])
-    for check in entry["track"]:
-        if check not in check_names:
-            errors.append("%s.track: %r (%s) is not a check defined in keepalived_vip_checks" % (where, check, name))
-    router_id = (raw or {}).get("router_id")
-    if router_id is not None:
-        try:
-            router_id = int(router_id)
-        except (TypeError, ValueError):
-            router_id = -1
-        if not 1 <= router_id <= 255:
-            errors.append("%s.router_id: %r (%s) must be an integer in 1..255" % (where, raw.get("router_id"), name))
-    entry["router_id"] = router_id
+    raw = raw or {}
+    entry = dict(defaults or {})
+    entry.update((key, value) for key, value in raw.items() if key not in PLANNED_KEYS)
+    entry["name"], found = fields.name(where, raw.get("name"))
+    errors.extend(found)
+    label = entry["name"]
+    parsed, found = fields.address(where, raw.get("address"), label)
+    entry.update(parsed)
+    errors.extend(found)
+    entry["interface"] = raw.get("interface") or interface
+    entry["preferred"], found = fields.preferred(where, raw.get("preferred"), label, members)
+    errors.extend(found)
+    entry["track"], found = fields.track(where, raw.get("track"), label, check_names)
+    errors.extend(found)
+    entry["router_id"], found = fields.router_id(where, raw.get("router_id"), label)
+    errors.extend(found)
+    given = raw.get("auth_pass")
+    password_where = where if given not in (None, "") else "keepalived_vip_auth_pass (for %s)" % where
+    entry["auth_pass"], found = fields.auth_pass(password_where, given if given not in (None, "")
+                                                 else (defaults or {}).get("auth_pass"), label)
+    errors.extend(found)
+    entry["version"], found = fields.vrrp_version(where, entry.get("advert_int", 1), entry.get("vrrp_version", 2),
+                                                  entry["family"], label)
+    errors.extend(found)
     return entry
-
-
-def _version(where, entry, errors):
-    """VRRPv3 for IPv6 and sub-second adverts, else the configured version."""
-    try:
-        advert = float(entry.get("advert_int", 1))
-    except (TypeError, ValueError):
-        errors.append("%s.advert_int: %r (%s) is not a number" % (where, entry.get("advert_int"), entry["name"]))
-        return 3
-    if entry.get("family") == "ipv6" or advert < 1 or advert != int(advert):
-        return 3
-    return int(entry.get("vrrp_version", 2))
 
 
 def _check_unique(entries, errors):
@@ -246,27 +217,27 @@ def _wire(index, entry, members, sources, shared, errors):
                       "VRRP needs at least two members" % (where, entry["name"], ", ".join(members)))
 
 
-def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, defaults=None):
+def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, defaults=None, host=None):
     """Plan every address.
 
     addresses  keepalived_vip_addresses
     members    inventory hostnames, in order
-    sources    {host: "addr"} or {host: {"ipv4": addr or [addrs], "ipv6": addr or [addrs]}}
+    sources    {host: "addr"} or {host: {"ipv4": addr or [addrs], "ipv6": addr or [addrs]}} (see vrrp_sources)
     interface  the default VRRP interface
-    checks     keepalived_vip_checks (only names are checked here)
+    checks     keepalived_vip_checks
     defaults   per-instance settings that an address may override
-    Returns {"errors": [...], "instances": [...]}.
+    host       the member this plan is for (an error if it is not a member)
+    Returns {"errors": [...], "instances": [...], "checks": [normalised checks]}.
     """
-    errors = []
-    members = [str(member) for member in (members or [])]
-    _check_members(members, errors)
-    check_names = _check_checks(checks, errors)
-    entries = []
-    for index, raw in enumerate(addresses or []):
-        entry = dict(defaults or {})
-        entry.update(_normalise(index, raw, members, check_names, interface, errors))
-        entry["version"] = _version("keepalived_vip_addresses[%d]" % index, entry, errors)
-        entries.append(entry)
+    members, errors = fields.members(members)
+    if len(members) > MAX_MEMBERS:
+        errors.append("keepalived_vip_members: %d members, at most %d are supported" % (len(members), MAX_MEMBERS))
+    errors.extend(fields.membership(host, members))
+    normalised_checks, found = fields.checks(checks)
+    errors.extend(found)
+    check_names = set(check.get("name") for check in normalised_checks)
+    entries = [_normalise(index, raw, defaults, members, check_names, interface, errors)
+               for index, raw in enumerate(addresses or [])]
     _check_unique(entries, errors)
     _assign_router_ids(entries, errors)
     if members and len(set(members)) == len(members) and len(members) <= MAX_MEMBERS:
@@ -274,13 +245,33 @@ def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, d
         ranks = priorities(len(members))
         shared = set(entry["ip"] for entry in entries if entry["ip"])
         for index, entry in enumerate(entries):
-            entry["priority"] = dict((host, ranks[rank]) for rank, host in enumerate(entry["order"]))
+            entry["priority"] = dict((member, ranks[rank]) for rank, member in enumerate(entry["order"]))
             _wire(index, entry, members, sources, shared, errors)
-    return {"errors": errors, "instances": entries}
+    return {"errors": errors, "instances": entries, "checks": normalised_checks}
+
+
+def _tracks(entry, checks):
+    """The instance's tracked checks, split by the block of keepalived.conf they go to."""
+    by_name = dict((check.get("name"), check) for check in checks or [])
+    lists = dict((key, []) for key in TRACK_LISTS.values())
+    for name in entry.get("track") or []:
+        check = by_name.get(name)
+        if check is None or check.get("type") not in TRACK_LISTS:
+            continue
+        if check["type"] == "interface":
+            lists["track_interface"].append({"interface": check["interface"], "weight": check["weight"]})
+        else:
+            lists[TRACK_LISTS[check["type"]]].append(name)
+    return lists
 
 
 def vrrp_host(plan, host):
-    """The instances as seen by one member: priority, unicast source and peers."""
+    """The instances as seen by one member: priority, unicast source, peers and track lists.
+
+    Empty when the plan has errors (nothing is to be configured from it).
+    """
+    if plan.get("errors"):
+        return []
     result = []
     for entry in plan.get("instances", []):
         instance = dict((key, value) for key, value in entry.items() if key not in ("src", "peers", "priority"))
@@ -288,8 +279,22 @@ def vrrp_host(plan, host):
         instance["unicast_src"] = entry["src"][host]
         instance["unicast_peers"] = entry["peers"][host]
         instance["first_choice"] = entry["order"][0] == host
+        instance.update(_tracks(entry, plan.get("checks")))
         result.append(instance)
     return result
+
+
+def vrrp_manifest(instances, run_dir):
+    """What failover.shared_ip.vip_status reads: where the states are and which addresses to report."""
+    return {"run_dir": run_dir,
+            "addresses": [{"name": item["name"], "address": item["address"], "interface": item["interface"]}
+                          for item in instances or []]}
+
+
+def vrrp_move_files(instances, state_dir):
+    """The track files of planned moves (drain, <name>.offset), each reset to 0: for vip_files."""
+    names = ["drain"] + ["%s.offset" % item["name"] for item in instances or []]
+    return [{"path": "%s/%s" % (str(state_dir).rstrip("/"), name), "content": "0\n"} for name in names]
 
 
 def vrrp_move_offsets(plan, name, to=None):
@@ -328,7 +333,10 @@ def _move_filter(plan, name, to=None):
 class FilterModule(object):
     def filters(self):
         return {
+            "vrrp_sources": vrrp_sources,
             "vrrp_plan": vrrp_plan,
             "vrrp_host": vrrp_host,
+            "vrrp_manifest": vrrp_manifest,
+            "vrrp_move_files": vrrp_move_files,
             "vrrp_move_offsets": _move_filter,
         }

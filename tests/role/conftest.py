@@ -26,7 +26,10 @@ def render(tmp_path):
 
     def run(extra_vars, dest=None):
         dest = dest or tmp_path / "keepalived.conf"
-        extra = dict(render_role=str(ROLE), render_dest=str(dest), **extra_vars)
+        state_dir = tmp_path / "state"
+        state_dir.mkdir(exist_ok=True)
+        extra = dict(dict(render_role=str(ROLE), render_dest=str(dest), keepalived_vip_state_dir=str(state_dir)),
+                     **extra_vars)
         vars_file = tmp_path / "vars.json"
         vars_file.write_text(json.dumps(extra))
         env = dict(os.environ,

@@ -4,7 +4,7 @@
 The sample cluster is this machine plus two peers that exist only as
 addresses (tests/role/inventory.yml); nothing is sent anywhere and no daemon
 starts: keepalived only runs --config-test, through the role's validate
-wrapper (files/config-test), exactly as tasks/configure.yml does.
+command (__keepalived_vip_config_test) and vip_files, exactly as tasks/configure.yml does.
 """
 
 import re
@@ -67,6 +67,8 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(render):
     assert "ifb0 weight -253" in api6 and "track_script" not in api6
     for body, name in ((web, "web"), (api, "api"), (api6, "api6")):
         assert "vip_drain weight -253" in body and "vip_offset_%s weight 1" % name in body
+        assert re.search(r"track_file vip_offset_%s \{\n\s+file \S+/%s.offset\"\n\s+init_file 0\n\}" % (name, name), text)
+    assert re.search(r"track_file flag \{\n\s+file \"/tmp/keepalived-vip-test-flag\"\n\s+weight -100\n", text)
     router_ids = re.findall(r"virtual_router_id (\d+)", text)
     assert len(set(router_ids)) == 3
     # keywords by version (2.2.7 on Debian 12 has both)

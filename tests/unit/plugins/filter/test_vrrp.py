@@ -14,8 +14,11 @@ from ansible_collections.failover.shared_ip.plugins.filter.vrrp import (
     default_router_id,
     priorities,
     vrrp_host,
+    vrrp_manifest,
+    vrrp_move_files,
     vrrp_move_offsets,
     vrrp_plan,
+    vrrp_sources,
 )
 
 
@@ -260,4 +263,112 @@ def test_move_reset_and_errors():
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"vrrp_plan", "vrrp_host", "vrrp_move_offsets"}
+    assert set(FilterModule().filters()) == {"vrrp_sources", "vrrp_plan", "vrrp_host", "vrrp_manifest",
+                                             "vrrp_move_files", "vrrp_move_offsets"}
+
+
+def test_move_files_are_the_drain_and_one_offset_per_address():
+    instances = vrrp_host(plan([vip("web", "10.0.0.1"), vip("api", "10.0.0.2")]), "node01")
+    assert vrrp_move_files(instances, "/var/lib/keepalived-vip/") == [
+        {"path": "/var/lib/keepalived-vip/drain", "content": "0\n"},
+        {"path": "/var/lib/keepalived-vip/web.offset", "content": "0\n"},
+        {"path": "/var/lib/keepalived-vip/api.offset", "content": "0\n"}]
+
+
+def test_sources_come_from_the_given_value_or_the_interface_facts():
+    hostvars = {
+        "node01": {"keepalived_vip_unicast_src": {"ipv4": "10.0.0.1"}},
+        "node02": {"ansible_facts": {"eth_1": {
+            "ipv4": {"address": "10.0.0.2"}, "ipv4_secondaries": [{"address": "10.0.0.100"}],
+            "ipv6": [{"address": "fe80::2", "scope": "link"}, {"address": "fd00::2", "scope": "global"}]}}},
+        "node03": {"ansible_facts": {"eth0": {"ipv4": {"address": "10.9.9.9"}}}},  # another interface only
+    }
+    sources = vrrp_sources(["node01", "node02", "node03", "node04"], hostvars, "eth-1")
+    assert sources == {"node01": {"ipv4": "10.0.0.1"},
+                       "node02": {"ipv4": ["10.0.0.2", "10.0.0.100"], "ipv6": ["fd00::2"]},
+                       "node03": {"ipv4": [], "ipv6": []},
+                       "node04": {"ipv4": [], "ipv6": []}}
+
+
+def test_members_without_a_source_are_all_named():
+    members = hosts(3)
+    sources = vrrp_sources(members, {"node01": {"keepalived_vip_unicast_src": "10.0.0.1"}}, "eth0")
+    errors = plan([vip("v4", "10.0.0.9")], members=members, sources=sources)["errors"]
+    assert [e.split(" but ")[1].split(" has ")[0] for e in errors] == ["member node02", "member node03"]
+
+
+@pytest.mark.parametrize("password, ok", [
+    ("s3cret", True), ("12345678", True), (12345678, True), ("", True),
+    ("much-too-long", False), ("with space", False), ("caf\u00e9", False), (True, False),
+])
+def test_auth_pass_is_one_to_eight_printable_characters(password, ok):
+    result = plan([vip("web", "10.0.0.1", auth_pass=password)])
+    messages = [e for e in result["errors"] if "auth_pass" in e]
+    assert (messages == []) == ok
+    if not ok:
+        assert messages == ["keepalived_vip_addresses[0].auth_pass of web: 1 to 8 printable ASCII characters "
+                            "without spaces (value not shown)"]
+        assert str(password) not in messages[0]
+
+
+def test_a_bad_default_password_names_the_default():
+    errors = plan([vip("web", "10.0.0.1")], defaults={"auth_pass": "much-too-long"})["errors"]
+    assert errors == ["keepalived_vip_auth_pass (for keepalived_vip_addresses[0]).auth_pass of web: 1 to 8 "
+                      "printable ASCII characters without spaces (value not shown)"]
+
+
+def test_every_error_at_once():
+    checks = [{"name": "x", "type": "tcp"}]
+    addresses = [vip("a b", "10.0.0.300", auth_pass="much-too-long", track=["y"], router_id=0),
+                 vip("c", "10.0.0.1", preferred=["node09"])]
+    errors = vrrp_plan(addresses, ["node01", "node02", "node01"], sources_for(hosts(2)), "eth0", checks,
+                       host="node07")["errors"]
+    expected = ["'node01' is listed twice", "this host node07 is not a member", "keepalived_vip_checks[0].type",
+                "[0].name: 'a b'", "[0].address: '10.0.0.300'", "[0].track: 'y'", "[0].router_id: 0",
+                "[0].auth_pass of a b", "[1].preferred: 'node09'"]
+    for fragment in expected:
+        assert [e for e in errors if fragment in e], (fragment, errors)
+    assert len(errors) == len(expected)
+
+
+def test_the_host_must_be_a_member():
+    assert plan([vip("a", "10.0.0.1")], host="node02")["errors"] == []
+    assert plan([vip("a", "10.0.0.1")], host="node09")["errors"] == [
+        "keepalived_vip_members: this host node09 is not a member (node01, node02, node03)"]
+
+
+def test_checks_get_the_role_defaults():
+    checks = [{"name": "alive", "type": "script", "script": "/bin/true", "timeout": 1},
+              {"name": "nic", "type": "interface", "interface": "eth1", "weight": 0},
+              {"name": "haproxy", "type": "process", "process": "haproxy", "extra": ["param_match partial"]}]
+    normalised = plan([], checks=checks)["checks"]
+    assert normalised[0] == {"name": "alive", "type": "script", "script": "/bin/true", "timeout": 1, "interval": 2,
+                             "fall": 2, "rise": 2, "weight": -253, "extra": []}
+    assert normalised[1]["weight"] == 0
+    assert normalised[2] == {"name": "haproxy", "type": "process", "process": "haproxy", "weight": -253,
+                             "extra": ["param_match partial"]}
+
+
+def test_host_view_splits_the_tracked_checks_by_kind():
+    checks = [{"name": "alive", "type": "script", "script": "/bin/true"},
+              {"name": "haproxy", "type": "process", "process": "haproxy"},
+              {"name": "nic", "type": "interface", "interface": "eth1", "weight": -50},
+              {"name": "flag", "type": "file", "file": "/tmp/flag"}]
+    result = plan([vip("web", "10.0.0.1", track=["nic", "flag", "haproxy", "alive"]), vip("api", "10.0.0.2")],
+                  checks=checks)
+    web, api = vrrp_host(result, "node01")
+    assert (web["track_script"], web["track_process"], web["track_file"]) == (["alive"], ["haproxy"], ["flag"])
+    assert web["track_interface"] == [{"interface": "eth1", "weight": -50}]
+    assert api["track_script"] == api["track_process"] == api["track_file"] == api["track_interface"] == []
+
+
+def test_host_view_of_a_plan_with_errors_is_empty():
+    assert vrrp_host(plan([vip("a", "10.0.0.300")]), "node01") == []
+
+
+def test_manifest_lists_name_address_and_interface():
+    result = plan([vip("web", "10.0.0.1"), vip("web6", "fd00::1", interface="eth1")])
+    manifest = vrrp_manifest(vrrp_host(result, "node01"), "/run/keepalived-vip")
+    assert manifest == {"run_dir": "/run/keepalived-vip",
+                        "addresses": [{"name": "web", "address": "10.0.0.1/32", "interface": "host0"},
+                                      {"name": "web6", "address": "fd00::1/128", "interface": "eth1"}]}
