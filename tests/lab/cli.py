@@ -45,6 +45,7 @@ def _parser():
     sub.add_parser("heal", help="undo the partition")
     neigh = sub.add_parser("neigh", help="the client's neighbour entry for an address, and whose MAC it is")
     neigh.add_argument("address")
+    neigh.add_argument("--forget", action="store_true", help="drop the entry first (the next packet resolves afresh)")
     probe = sub.add_parser("probe", help="client pings an address for a while")
     probe.add_argument("address")
     probe.add_argument("--seconds", type=float, default=2.0)
@@ -103,6 +104,8 @@ def _run(args):
         lab.heal()
         return {"partition": None}
     if command == "neigh":
+        if args.forget:
+            lab.client.forget(args.address)
         entry = lab.client.neighbour(args.address)
         entry["holder"] = lab.holder_of(args.address)
         return entry
