@@ -3,7 +3,7 @@ import re
 
 from .errors import CloudError
 from .lookup import locked
-from .paging import matches
+from .paging import everything, matches, paged
 
 META_MAX = 255
 
@@ -18,8 +18,9 @@ def _missing(message):
 
 class ComputeRules:
     @locked
-    def servers(self, tenant, region, filters):
-        """Like Nova, `name` is a regular expression searched in the name (node1 matches node10 too)."""
+    def servers(self, tenant, region, filters, pager=everything, brief=False):
+        """Like Nova, `name` is an unanchored regular expression searched in the name (node1 matches node10).
+        Views are built for the page only (`brief`: id and name, as GET /servers answers)."""
         fields = {"status": lambda s: {s["status"]}, "id": lambda s: {s["id"]}}
         patterns = []
         for raw in filters.get("name", []):
@@ -33,8 +34,10 @@ class ComputeRules:
                 continue
             if patterns and not any(p.search(server["name"]) for p in patterns):
                 continue
-            found.append(self._server_view(region, server))
-        return sorted(found, key=lambda s: s["id"])
+            found.append(server)
+        if brief:
+            return paged(found, lambda s: {"id": s["id"], "name": s["name"]}, pager)
+        return paged(found, lambda s: self._server_view(region, s), pager)
 
     @locked
     def server(self, tenant, region, server_id):
@@ -91,27 +94,45 @@ class ComputeRules:
 
     @locked
     def associations(self, tenant, region, server_id):
+        """The list as Nova answers it (cloud-api.md section 4, caveat).
+
+        Internal view hidden: Quark's tenant view, `GET /ip_addresses?device_id=SERVER&service=compute`:
+        every address with a port on the server and ANY port associated, not necessarily this server's.
+        Internal view served: exact, the addresses whose port on this server is associated.
+        """
         server = self._server(tenant, region, server_id)
-        ips = [ip for ip in self._r(region)["ips"].values()
-               if any(ip["services"].get(pid) == "compute" for pid in server["port_ids"])]
-        return [{"id": ip["id"], "address": ip["address"]} for ip in sorted(ips, key=lambda ip: ip["seq"])]
+        mine = set(server["port_ids"])
+        found = []
+        for ip in self._ips_on_ports(region, mine):
+            if self.internal_view():
+                hit = any(ip["services"].get(pid) == "compute" for pid in mine)
+            else:
+                hit = "compute" in ip["services"].values()
+            if hit:
+                found.append(ip)
+        return [{"id": ip["id"], "address": ip["address"]} for ip in sorted(found, key=lambda ip: ip["seq"])]
 
     @locked
     def association(self, tenant, region, server_id, ip_id):
+        """Internal view hidden: 200 for any address of the tenant, associated or not (the caveat).
+        Internal view served: 200 only when the server's own port holding it is associated, else 404."""
         ip, holders = self._holders(tenant, region, server_id, ip_id)
-        if not any(ip["services"][pid] == "compute" for pid in holders):
+        if self.internal_view() and not any(ip["services"][pid] == "compute" for pid in holders):
             raise _missing("IP address %s is not associated with server %s" % (ip_id, server_id))
         return {"id": ip["id"], "address": ip["address"]}
 
     @locked
-    def associate(self, tenant, region, server_id, ip_id):
+    def associate(self, tenant, region, server_id, ip_id, body=None):
+        """PUT: the body is `{"ip_association": {}}` (Rackspace's client) or none at all (the guide)."""
+        if body is not None and not (isinstance(body, dict) and isinstance(body.get("ip_association", {}), dict)):
+            raise _bad('Malformed request body: expected {"ip_association": {}} or no body')
         ip, holders = self._holders(tenant, region, server_id, ip_id)
         if not holders:
             raise _missing("IP address %s is not on any port of server %s" % (ip_id, server_id))
         if len(holders) > 1:
             raise _bad("IP address %s is on %d ports of server %s: ambiguous" % (ip_id, len(holders), server_id))
         if ip["services"][holders[0]] != "none":
-            raise _bad("Association of IP address %s with server %s already exists" % (ip_id, server_id))
+            raise _bad("IP association already exists: address %s, server %s" % (ip_id, server_id))
         ip["services"][holders[0]] = "compute"
         return {"id": ip["id"], "address": ip["address"]}
 

@@ -52,8 +52,17 @@ class Lookup:
 
     def _port_ips(self, region, port_id):
         """The address records on a port: its own fixed ones first, then the others by age."""
-        ips = [ip for ip in self._r(region)["ips"].values() if port_id in ip["port_ids"]]
+        r = self._r(region)
+        ips = [r["ips"][i] for i in r["ips_by_port"].get(port_id, ())]
         return sorted(ips, key=lambda ip: (ip["origin"] != "port", ip["seq"]))
+
+    def _ips_on_ports(self, region, port_ids):
+        """The address records held by any of `port_ids` (through the index: no scan of the account)."""
+        r = self._r(region)
+        ids = set()
+        for pid in port_ids:
+            ids |= r["ips_by_port"].get(pid, set())
+        return [r["ips"][i] for i in ids]
 
     # ----- views: the JSON shapes the API answers with -----
 
@@ -104,7 +113,7 @@ class Lookup:
             "subnet_id": ip["subnet_id"],
             "tenant_id": ip["tenant"],
             "version": ip["version"],
-            "type": "shared" if len(ip["port_ids"]) > 1 else "fixed",
+            "type": ip["type"],
         }
 
     def _ip_port_view(self, region, ip, port_id):

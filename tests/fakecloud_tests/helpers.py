@@ -63,3 +63,15 @@ def error(response, key="NeutronError"):
     body = response.json()
     assert list(body) == [key], body
     return body[key]
+
+
+WEBOB_TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+                500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def quark_error(response, status):
+    """The webob error body of Quark's /ip_addresses routes, asserting its exact shape (no error type)."""
+    body = response.json()
+    assert sorted(body) == ["code", "message", "title"], body
+    assert body["code"] == status and body["title"] == WEBOB_TITLES[status] and body["message"], body
+    return body

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.fakecloud import ROUTE_NAMES
-from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, server_id
+from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, quark_error, server_id
 
 SHARE = {"ip_address": {"network_id": CLUSTER_NET, "version": 4,
                         "port_ids": [port_id("node01", "cluster-net"), port_id("node02", "cluster-net")]}}
@@ -36,8 +36,7 @@ def test_latency_delays_cloud_requests_only(api):
     assert time.monotonic() - began < 0.2
 
 
-@pytest.mark.parametrize("status,key", [(500, "NeutronError"), (503, "NeutronError"), (413, "overLimit"),
-                                        (429, None)])
+@pytest.mark.parametrize("status,key", [(500, "webob"), (503, "webob"), (413, "overLimit"), (429, None)])
 def test_error_rate_answers_the_status_and_applies_nothing(api, status, key):
     faults(api, error_rate=1.0, error_status=status, retry_after=7)
     r = api.net("POST", "/ip_addresses", SHARE)
@@ -45,13 +44,19 @@ def test_error_rate_answers_the_status_and_applies_nothing(api, status, key):
     if key == "overLimit":
         assert r.json() == {"overLimit": {"code": 413, "message": r.json()["overLimit"]["message"], "retryAfter": 7}}
     elif key:
-        assert error(r)["type"] in ("InternalServerError", "ServiceUnavailable")
+        assert "Injected fault" in quark_error(r, status)["message"]
     else:
         assert r.headers["Content-Type"].startswith("text/plain") and "429" in r.text
     if status in (413, 429, 503):
         assert r.headers["Retry-After"] == "7"
     sim_call(api, "DELETE", "faults")
     assert shared_count(api) == 0
+
+
+def test_neutron_routes_keep_the_neutron_error_shape(api):
+    faults(api, error_rate=1.0, error_status=503)
+    r = api.net("GET", "/ports")
+    assert r.status_code == 503 and error(r)["type"] == "ServiceUnavailable"
 
 
 def test_compute_errors_have_the_nova_shape(api):
