@@ -169,7 +169,7 @@ class CloudModule:
         if args["api_key"]:
             self.module.no_log_values.add(args["api_key"])
         try:
-            return Client(**args)
+            return Client.from_options(**args)
         except ApiError as exc:
             self.fail_api(exc)
 

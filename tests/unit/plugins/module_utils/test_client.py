@@ -218,7 +218,7 @@ def test_connection_errors_are_retried_then_reported(client_for, sleeps):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    client = Client(auth_token="hush-hush", tenant_id="1", network_url="http://127.0.0.1:%d/v2.0" % port,
+    client = Client.from_options(auth_token="hush-hush", tenant_id="1", network_url="http://127.0.0.1:%d/v2.0" % port,
                     compute_url="http://127.0.0.1:%d/v2/1" % port, max_retries=2, sleep=sleeps)
     with pytest.raises(ApiError) as info:
         client.get("network", "/networks")

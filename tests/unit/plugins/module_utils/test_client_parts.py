@@ -112,9 +112,18 @@ def test_next_page_stays_on_the_configured_host():
 def test_credentials_file_is_read(tmp_path):
     path = tmp_path / "creds"
     path.write_text("[rackspace_cloud]\nusername = demo\napi_key = k3y\nregion = ord\n")
-    assert credentials_from_file(str(path)) == {"username": "demo", "api_key": "k3y", "region": "ord"}
+    assert credentials_from_file(str(path)) == {"username": "demo", "api_key": "k3y", "password": None, "region": "ord"}
     path.write_text("[rackspace_cloud]\nusername = demo\napi_key = k3y\n")
     assert credentials_from_file(str(path))["region"] is None
+
+
+def test_credentials_file_with_a_password_as_pyrax_allows(tmp_path):
+    path = tmp_path / "creds"
+    path.write_text("[rackspace_cloud]\nusername = demo\npassword = pa55\n")
+    assert credentials_from_file(str(path)) == {"username": "demo", "api_key": None, "password": "pa55", "region": None}
+    path.write_text("[rackspace_cloud]\nusername = demo\npassword = pa55\napi_key = k3y\n")
+    assert credentials_from_file(str(path))["api_key"] == "k3y"  # the key wins, as in pyrax
+    assert credentials_from_file(str(path))["password"] is None
 
 
 @pytest.mark.parametrize(
@@ -123,7 +132,8 @@ def test_credentials_file_is_read(tmp_path):
         (None, "does not exist"),
         ("username = demo\n", "is not an INI file"),
         ("[other]\nusername = demo\n", "has no [rackspace_cloud] section"),
-        ("[rackspace_cloud]\nusername = demo\n", "lacks api_key"),
+        ("[rackspace_cloud]\nusername = demo\n", "lacks api_key or password"),
+        ("[rackspace_cloud]\nusername = demo\napi_key =\npassword = \n", "lacks api_key or password"),
         ("[rackspace_cloud]\napi_key = hush-hush\n", "lacks username"),
     ],
 )
@@ -153,6 +163,6 @@ def test_bad_credentials_files_are_named(tmp_path, content, message):
 )
 def test_unusable_options_are_refused_before_any_call(kwargs, message):
     with pytest.raises(ConfigError) as info:
-        Client(identity_url="http://127.0.0.1:9/v2.0", **kwargs)
+        Client.from_options(identity_url="http://127.0.0.1:9/v2.0", **kwargs)
     assert message in str(info.value)
     assert "hush-hush" not in str(info.value) + repr(info.value)

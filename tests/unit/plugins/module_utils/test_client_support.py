@@ -95,7 +95,7 @@ def client_for(sim, sleeps):
         if not any(k in options for k in ("api_key", "password", "auth_token", "credentials")):
             options.update(username="demo", api_key=API_KEY)
         options.setdefault("sleep", sleeps)
-        return Client(**options)
+        return Client.from_options(**options)
 
     return make
 

@@ -214,7 +214,8 @@ def test_every_list_follows_pages_past_the_first_hundred(big, sleeps):
     from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
 
     big.reset()
-    cloud = Cloud(Client(username="demo", api_key="demo-api-key", identity_url=big.identity_url, sleep=sleeps))
+    cloud = Cloud(Client.from_options(username="demo", api_key="demo-api-key", identity_url=big.identity_url,
+                                      sleep=sleeps))
     assert len(cloud.servers()) == 140
     net = next(n["id"] for n in cloud.networks() if n["name"] == "big-net")
     ports = cloud.ports(network_id=net)

@@ -124,8 +124,8 @@ def test_binding_absent_of_a_server_that_is_no_member_is_no_change(sim, capsys):
 def test_runner_reports_done_failed_and_not_done(sim, capsys):
     """A step that fails in a parallel phase: the others of the phase finish, later phases do not start."""
     run(address, dict(PAIR, servers=["node%02d" % n for n in range(1, 11)], associate=False, **login(sim)), capsys)
-    cloud = _module.Cloud(_module.Client(username="demo", api_key="demo-api-key", identity_url=sim.identity_url,
-                                         max_retries=0))
+    cloud = _module.Cloud(_module.Client.from_options(username="demo", api_key="demo-api-key", identity_url=sim.identity_url,
+                                                      max_retries=0))
     net = [n for n in cloud.networks() if n["name"] == "cluster-net"][0]
     addr = cloud.ip_addresses(network_id=net["id"], type="shared")[0]
     servers = cloud.servers()
