@@ -60,13 +60,14 @@ _NOISE = re.compile(r"^(<[^>]*>|HTTPS?ConnectionPool\([^)]*\)): ")
 
 
 def describe(exc, url):
-    """A short human text for a failed connection: the innermost reason and the host it concerned."""
+    """A short human text for a failed connection: the innermost reason and the URL (without its query)."""
     reason = ""
     for cause in _causes(exc):
         text = _NOISE.sub("", str(cause)).strip()
         if text and "Max retries exceeded" not in text:
             reason = text
-    return "%s (%s)" % (reason or type(exc).__name__, urlsplit(url).netloc)
+    parts = urlsplit(url)
+    return "%s (%s)" % (reason or type(exc).__name__, urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
 
 
 def surely_unsent(exc):

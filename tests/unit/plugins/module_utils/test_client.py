@@ -214,19 +214,54 @@ def test_retries_are_bounded_in_time(sim, client_for, sleeps):
     assert sim.count("GET", "/networks") == 3
 
 
-def test_connection_errors_are_retried_then_reported(client_for, sleeps):
+def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_is_repeated_twice_quickly_and_names_the_url(sleeps):
+    port = closed_port()
     client = Client.from_options(auth_token="hush-hush", tenant_id="1", network_url="http://127.0.0.1:%d/v2.0" % port,
-                    compute_url="http://127.0.0.1:%d/v2/1" % port, max_retries=2, sleep=sleeps)
+                                 compute_url="http://127.0.0.1:%d/v2/1" % port, sleep=sleeps)
     with pytest.raises(ApiError) as info:
         client.get("network", "/networks")
     err = info.value
     assert err.status is None
-    assert str(err) == "GET /v2.0/networks: ConnectionError: [Errno 111] Connection refused (127.0.0.1:%d)" % port
-    assert len(sleeps.delays) == 2
+    assert str(err) == ("GET /v2.0/networks: ConnectionError: [Errno 111] Connection refused "
+                        "(http://127.0.0.1:%d/v2.0/networks)" % port)
+    assert err.kind == "unreachable"
+    assert sleeps.delays == [0.1, 0.2]  # nothing listens there: two short repeats, not the policy's five
+    assert err.attempts == 3
     assert_no_secret(*texts_of(err) + [repr(client)])
+
+
+def test_a_host_that_does_not_resolve_fails_fast_with_the_url(sleeps):
+    """``.invalid`` never resolves (RFC 6761): no traffic leaves the machine but the resolver's."""
+    client = Client.from_options(username="demo", api_key=API_KEY, identity_url="https://identity.example.invalid/v2.0",
+                                 sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        client.authenticate()
+    err = info.value
+    assert err.kind == "unreachable" and err.status is None
+    assert str(err).startswith("POST /v2.0/tokens: ConnectionError: ")
+    assert str(err).endswith("(https://identity.example.invalid/v2.0/tokens)")
+    assert sleeps.delays == [0.1, 0.2]
+    assert_no_secret(*texts_of(err) + [repr(client)])
+
+
+def test_a_read_timeout_is_still_retried_by_the_policy(sim, sleeps):
+    sim.faults(latency_ms=400)
+    client = Client.from_options(auth_token=sim.token(), tenant_id="123456", network_url=sim.url + "/network/DFW/v2.0",
+                                 compute_url=sim.url + "/compute/DFW/v2/123456", timeout=0.1, max_retries=3,
+                                 sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        client.get("network", "/networks")
+    assert (info.value.status, info.value.kind, info.value.attempts) == (None, "no_answer", 4)
+    assert str(info.value).startswith("GET /v2.0/networks: ReadTimeout: ")
+    assert len(sleeps.delays) == 3  # the policy's count, full jitter
+    for n, delay in enumerate(sleeps.delays):
+        assert 0 <= delay <= 0.5 * 2 ** n
 
 
 def test_a_post_is_not_repeated_after_a_server_error(sim, client_for, sleeps):
@@ -245,7 +280,7 @@ def test_a_post_whose_answer_is_lost_is_not_repeated(sim, client_for, sleeps):
     with pytest.raises(UncertainWrite) as info:
         client.post("network", "/ip_addresses", {"ip_address": {"network_id": "x", "version": 4}})
     assert str(info.value) == "POST /v2.0/ip_addresses: ConnectionError: Remote end closed connection without " \
-        "response (%s)" % sim.url.split("//")[1]
+        "response (%s/network/DFW/v2.0/ip_addresses)" % sim.url
     assert info.value.status is None
     assert sleeps.delays == []
     assert sim.count("POST", "/ip_addresses") == 1

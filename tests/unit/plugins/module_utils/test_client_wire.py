@@ -1,0 +1,75 @@
+"""What the client puts on the wire and takes back, where the simulator always answers with a body.
+
+The public guide says the association PUT answers without a body; Rackspace's client sends
+``{"ip_association": {}}``. A small loopback server answers every write with an empty 2xx of a
+chosen status and records what it received, so that both sides are checked byte for byte."""
+
+import http.server
+import json
+import threading
+
+import pytest
+
+from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the status named in its path's last segment and no body."""
+
+    seen = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        Recorder.seen.append({"method": self.command, "path": self.path,
+                              "content_type": self.headers.get("Content-Type"),
+                              "body": self.rfile.read(length) if length else b""})
+        self.send_response(int(self.path.rstrip("/").rsplit("/", 1)[1]))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        pass
+
+
+@pytest.fixture
+def empty_server():
+    Recorder.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def client(base):
+    return Client.from_options(auth_token="hush-hush", tenant_id="1", network_url=base + "/v2.0",
+                               compute_url=base + "/v2/1", max_retries=0)
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+def test_an_empty_2xx_is_success_for_every_verb(empty_server, status):
+    cloud = client(empty_server)
+    assert cloud.put("compute", "/servers/s/ip_associations/%d" % status, {"ip_association": {}}) is None
+    assert cloud.post("network", "/ip_addresses/%d" % status, {"ip_address": {}}) is None
+    assert cloud.get("network", "/ip_addresses/%d" % status) == (status, None)
+    assert cloud.delete("compute", "/servers/s/ip_associations/%d" % status) is None
+    assert [s["method"] for s in Recorder.seen] == ["PUT", "POST", "GET", "DELETE"]  # one call each
+
+
+def test_the_association_body_is_json_with_its_content_type(empty_server):
+    client(empty_server).put("compute", "/servers/s/ip_associations/201", {"ip_association": {}})
+    sent = Recorder.seen[0]
+    assert sent["content_type"] == "application/json"
+    assert json.loads(sent["body"]) == {"ip_association": {}}
+
+
+def test_an_empty_dict_is_still_a_json_body_and_none_is_no_body(empty_server):
+    cloud = client(empty_server)
+    cloud.put("compute", "/servers/s/ip_associations/204", {})
+    cloud.put("compute", "/servers/s/ip_associations/204")
+    with_dict, without = Recorder.seen
+    assert (with_dict["content_type"], with_dict["body"]) == ("application/json", b"{}")
+    assert (without["content_type"], without["body"]) == (None, b"")
