@@ -1,8 +1,8 @@
 """Fixtures for the simulator's own tests: one in-process simulator per module, reset before each test."""
 import pytest
-import requests
 
 from tests.fakecloud import start
+from tests.fakecloud.client import Control
 from tests.fakecloud_tests.helpers import OTHER, Api
 
 
@@ -14,25 +14,28 @@ def sim():
 
 
 @pytest.fixture
-def api(sim):
-    requests.post(sim.url + "/_sim/reset-state", timeout=10)
-    requests.delete(sim.url + "/_sim/faults", timeout=10)
-    requests.post(sim.url + "/_sim/reset", timeout=10)
-    requests.post(sim.url + "/_sim/config", json={"internal_view": False}, timeout=10)
+def control(sim):
+    return Control(sim.url)
+
+
+@pytest.fixture
+def api(sim, control):
+    control.reset_all()
+    control.config(internal_view=False)
     return Api(sim)
 
 
 @pytest.fixture
-def served(sim, api):
+def served(control, api):
     """The internal view (GET /ip_addresses/{id}/ports) switched on for this test."""
-    requests.post(sim.url + "/_sim/config", json={"internal_view": True}, timeout=10)
+    control.config(internal_view=True)
     return True
 
 
 @pytest.fixture(params=[False, True], ids=["view hidden", "view served"])
-def view(request, sim, api):
+def view(request, control, api):
     """Runs a test in both modes of the internal view; the value says whether it is served."""
-    requests.post(sim.url + "/_sim/config", json={"internal_view": request.param}, timeout=10)
+    control.config(internal_view=request.param)
     return request.param
 
 

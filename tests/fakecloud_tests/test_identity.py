@@ -5,6 +5,7 @@ import time
 import pytest
 import requests
 
+from tests.fakecloud.client import login_body, request
 from tests.fakecloud_tests.helpers import error, quark_error
 
 
@@ -13,11 +14,11 @@ def tokens(sim, body):
 
 
 def apikey(user, key):
-    return {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": user, "apiKey": key}}}
+    return login_body(user, api_key=key)
 
 
 def password(user, secret):
-    return {"auth": {"passwordCredentials": {"username": user, "password": secret}}}
+    return login_body(user, password=secret)
 
 
 @pytest.mark.parametrize("body,tenant,method", [
@@ -116,8 +117,7 @@ def test_unknown_region_and_routes(api):
 
 
 def test_malformed_json_body(api):
-    r = api.session.post(api.sim.url + "/network/DFW/v2.0/ip_addresses", data=b"{not json",
-                         headers={"X-Auth-Token": api.token, "Content-Type": "application/json"}, timeout=10)
+    r = request("POST", api.sim.url + "/network/DFW/v2.0/ip_addresses", data=b"{not json", token=api.token)
     assert r.status_code == 400 and "not JSON" in quark_error(r, 400)["message"]
 
 
