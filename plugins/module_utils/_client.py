@@ -16,6 +16,7 @@ connection or a host name that does not resolve is repeated at most twice, withi
 a second. Any 2xx is success, with or without a body (the verbs return None for an empty body).
 """
 
+import contextlib
 import os
 import threading
 import time
@@ -95,6 +96,17 @@ class Reply:
         return "Reply(status=%r, attempts=%r, uncertain=%r)" % (self.status, self.attempts, self.uncertain)
 
 
+@contextlib.contextmanager
+def _masked(secrets):
+    """ConfigErrors raised inside show no secret of ``secrets`` (a list that may grow meanwhile),
+    not even one pasted into another option."""
+    try:
+        yield
+    except ConfigError as exc:
+        exc.mask(secrets)
+        raise
+
+
 def _check_timeout(timeout):
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ConfigError("must be a positive number of seconds", option="timeout", value=timeout)
@@ -145,30 +157,33 @@ class Client:
         Raises ConfigError naming the option and the value (never a secret's value)."""
         if not HAS_REQUESTS:
             raise ConfigError("the Python library requests is required (%s)" % REQUESTS_IMPORT_ERROR)
-        creds = Credentials.resolve(username=username, api_key=api_key, password=password, auth_token=auth_token,
-                                    tenant_id=tenant_id, credentials=credentials, region=region)
-        if auth_token and not (network_url and compute_url):
-            missing = [n for n, v in (("network_url", network_url), ("compute_url", compute_url)) if not v]
-            raise ConfigError("auth_token needs %s: a ready token comes without a service catalog"
-                              % " and ".join(missing))
-        _check_timeout(timeout)
-        identity_url = identity_url or DEFAULT_IDENTITY_URL
-        if creds.can_log_in():
-            _check_url("identity_url", identity_url)
-        given = {"network_url": network_url, "compute_url": compute_url}
-        for option, url in given.items():
-            if url is not None:
-                _check_url(option, url)
-                if auth_token:  # no login will tell the tenant or the region: fill them in now
-                    given[option] = expand_url(url, creds.region, creds.tenant_id, option=option)
-        if ca_path and not os.path.exists(os.path.expanduser(ca_path)):
-            raise ConfigError("no such file or directory", option="ca_path", value=ca_path)
-        retry = RetryPolicy(max_retries=max_retries, max_retry_time=max_retry_time, sleep=sleep, rng=rng)
-        session = session or requests.Session()
-        session.verify = os.path.expanduser(ca_path) if ca_path else bool(validate_certs)
-        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        return cls(creds, identity_url=identity_url, network_url=given["network_url"],
-                   compute_url=given["compute_url"], timeout=timeout, retry=retry, session=session)
+        secrets = [s for s in (api_key, password, auth_token) if s]
+        with _masked(secrets):  # a secret pasted into another option is not shown either
+            creds = Credentials.resolve(username=username, api_key=api_key, password=password, auth_token=auth_token,
+                                        tenant_id=tenant_id, credentials=credentials, region=region)
+            secrets.extend(creds.secrets())  # the file's too
+            if auth_token and not (network_url and compute_url):
+                missing = [n for n, v in (("network_url", network_url), ("compute_url", compute_url)) if not v]
+                raise ConfigError("auth_token needs %s: a ready token comes without a service catalog"
+                                  % " and ".join(missing))
+            _check_timeout(timeout)
+            identity_url = identity_url or DEFAULT_IDENTITY_URL
+            if creds.can_log_in():
+                _check_url("identity_url", identity_url)
+            given = {"network_url": network_url, "compute_url": compute_url}
+            for option, url in given.items():
+                if url is not None:
+                    _check_url(option, url)
+                    if auth_token:  # no login will tell the tenant or the region: fill them in now
+                        given[option] = expand_url(url, creds.region, creds.tenant_id, option=option)
+            if ca_path and not os.path.exists(os.path.expanduser(ca_path)):
+                raise ConfigError("no such file or directory", option="ca_path", value=ca_path)
+            retry = RetryPolicy(max_retries=max_retries, max_retry_time=max_retry_time, sleep=sleep, rng=rng)
+            session = session or requests.Session()
+            session.verify = os.path.expanduser(ca_path) if ca_path else bool(validate_certs)
+            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            return cls(creds, identity_url=identity_url, network_url=given["network_url"],
+                       compute_url=given["compute_url"], timeout=timeout, retry=retry, session=session)
 
     def __repr__(self):
         return "Client(username=%r, tenant_id=%r, region=%r, network_url=%r, compute_url=%r)" % (

@@ -157,6 +157,13 @@ class ConfigError(ApiError):
             message = "%s=%s: %s" % (option, value, message)
         super().__init__(None, None, "", message, kind=CONFIG)
 
+    def mask(self, secrets):
+        """Mask every secret of ``secrets`` in the message and the value (in place)."""
+        self.message = scrub(self.message, secrets)
+        if self.value is not None:
+            self.value = scrub(self.value, secrets)
+        self.args = (self._text(),)
+
 
 class UncertainWrite(ApiError):
     """A POST whose outcome is unknown: the answer was lost or was a 5xx; it may have taken effect.

@@ -67,7 +67,8 @@ def describe(exc, url):
         if text and "Max retries exceeded" not in text:
             reason = text
     parts = urlsplit(url)
-    return "%s (%s)" % (reason or type(exc).__name__, urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+    host = parts.netloc.rsplit("@", 1)[-1]  # never a user:password@ part
+    return "%s (%s)" % (reason or type(exc).__name__, urlunsplit((parts.scheme, host, parts.path, "", "")))
 
 
 def surely_unsent(exc):

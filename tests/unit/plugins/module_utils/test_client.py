@@ -349,3 +349,33 @@ def test_no_secret_in_any_message_repr_or_hook(sim, client_for, sleeps):
     shown.extend(texts_of(info.value) + [repr(stale), repr(client)])
     assert len(shown) == 7 * 4 + 2
     assert_no_secret(*shown + seen, tokens=[token, client.token])
+
+
+def test_no_secret_in_the_failures_of_options_identity_catalog_and_connections(sim, client_for, sleeps, tmp_path):
+    """The failures this client added: bad options (even a secret pasted into another option), a 404 from
+    identity, no endpoint in the region, refused and unresolvable hosts, a bad password from a file."""
+    creds = tmp_path / "rax.ini"
+    creds.write_text("[rackspace_cloud]\nusername = demo\npassword = hush-hush\n")
+    port = closed_port()
+    attempts = [
+        lambda: client_for(username="demo", api_key=API_KEY, timeout=0),
+        lambda: client_for(username="demo", password=PASSWORD, identity_url=PASSWORD),
+        lambda: client_for(username="demo", api_key=API_KEY, network_url="dfw/%s" % API_KEY),
+        lambda: client_for(auth_token="hush-hush", tenant_id="1", network_url="hush-hush", compute_url="http://h/v2/1"),
+        lambda: client_for(credentials=str(creds), ca_path="/etc/hush-hush.pem"),
+        lambda: client_for(username="demo", api_key=API_KEY, max_retries=-1),
+        lambda: client_for(username="demo", api_key=API_KEY, identity_url=sim.url + "/nowhere/v2.0").authenticate(),
+        lambda: client_for(username="demo", password=PASSWORD, region="syd").authenticate(),
+        lambda: client_for(credentials=str(creds)).authenticate(),
+        lambda: client_for(username="demo", api_key=API_KEY, identity_url="http://127.0.0.1:%d/v2.0" % port).authenticate(),
+        lambda: client_for(username="demo", password=PASSWORD,
+                           identity_url="https://demo:%s@identity.example.invalid/v2.0" % PASSWORD).authenticate(),
+    ]
+    shown = []
+    for attempt in attempts:
+        with pytest.raises(ApiError) as info:
+            attempt()
+        shown.extend(texts_of(info.value))
+    assert len(shown) == len(attempts) * 4
+    assert "hush-hush" not in "".join(str(t) for t in shown)
+    assert_no_secret(*shown)
