@@ -271,6 +271,7 @@ def add_extra_servers(world, count):
     sub_sn = _subnet_for(world, region, servicenet, None, 4)
     if sub_v6 is None or sub_sn is None:
         raise FixtureError("fixture: extra_servers need an IPv6 subnet on PublicNet and an IPv4 one on ServiceNet")
+    taken = used_addresses(world, region, PUBLICNET_ID) | used_addresses(world, region, SERVICENET_ID)
     for n in range(1, count + 1):
         name = "bulk-%05d" % n
         sid = stable_id("server", region, name)
@@ -282,6 +283,8 @@ def add_extra_servers(world, count):
             world.add_port(region, _port_record(pid, name, net, sid, tenant["id"]))
             rec["port_ids"].append(pid)
             for subnet_id, version, address in addresses:
+                if address in taken:
+                    raise FixtureError("fixture: %s of extra server %s is already used in the fixture" % (address, name))
                 world.add_ip(region, net["id"], subnet_id, address, version, tenant["id"], [pid], "port",
                              stable_id("ip", region, address))
 

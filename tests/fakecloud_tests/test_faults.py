@@ -173,3 +173,20 @@ def test_reset_state_goes_back_to_the_fixture(api):
 
 def test_unknown_sim_endpoint(api):
     assert sim_call(api, "GET", "nothing").status_code == 404
+
+
+def test_state_shape_is_stable(api):
+    """GET /_sim/state: what the lab code reads to know which port may send from which address."""
+    ip = api.net("POST", "/ip_addresses", SHARE).json()["ip_address"]
+    assert api.associate("node01", ip["id"]).status_code == 201
+    state = sim_call(api, "GET", "state").json()
+    assert {"regions", "tenants", "tokens"} <= set(state)
+    dfw = state["regions"]["DFW"]
+    assert {"networks", "subnets", "ports", "servers", "ip_addresses"} <= set(dfw)
+    port = [p for p in dfw["ports"] if p["id"] == port_id("node01", "cluster-net")][0]
+    assert {"id", "network_id", "device_id", "mac_address", "fixed_ips"} <= set(port)
+    assert port["fixed_ips"][0] == {"subnet_id": port["fixed_ips"][0]["subnet_id"], "ip_address": "192.168.100.11"}
+    assert {"subnet_id": ip["subnet_id"], "ip_address": ip["address"]} in port["fixed_ips"]
+    shared = [i for i in dfw["ip_addresses"] if i["id"] == ip["id"]][0]
+    assert {"id", "network_id", "address", "port_ids", "type", "version", "services"} <= set(shared)
+    assert shared["services"] == {port_id("node01", "cluster-net"): "compute", port_id("node02", "cluster-net"): "none"}

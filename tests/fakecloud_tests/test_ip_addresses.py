@@ -36,6 +36,10 @@ REFUSED = [
      "Only shared IPs may be made with this resource"),
     ("same port twice", {"ip_address": spec(port_ids=[NODE1, NODE1])}, 400, "BadRequest",
      "Only shared IPs may be made with this resource"),
+    ("one device only", {"ip_address": spec(port_ids=None, device_ids=[server_id("node01")])}, 400, "BadRequest",
+     "Only shared IPs may be made with this resource"),
+    ("two devices win over ports, one of them unknown", {"ip_address": spec(
+        port_ids=[NODE1, NODE2], device_ids=[server_id("node01"), UNKNOWN])}, 404, "PortNotFound", UNKNOWN),
     ("port not on the network", {"ip_address": spec(port_ids=[NODE1, port_id("node02", "PublicNet")])}, 400,
      "BadRequest", "is not on network"),
     ("network unknown", {"ip_address": spec(network_id=UNKNOWN)}, 404, "NetworkNotFound", UNKNOWN),
@@ -195,7 +199,7 @@ PUT_REFUSED = [
 
 
 @pytest.mark.parametrize("body,status,type_,text", [r[1:] for r in PUT_REFUSED], ids=[r[0] for r in PUT_REFUSED])
-def test_put_refused(api, shared, request, body, status, type_, text):
+def test_put_refused(api, view, shared, request, body, status, type_, text):
     if "no associated port" in request.node.callspec.id:
         api.comp("DELETE", "/servers/%s/ip_associations/%s" % (server_id("node01"), shared["id"]))
     before = api.sim.state.dump()
@@ -241,7 +245,7 @@ def test_fixed_ips_of_ports_are_listed_but_not_writable(api):
 
 # ----- DELETE -----
 
-def test_delete_needs_every_port_disassociated(api, shared):
+def test_delete_needs_every_port_disassociated(api, view, shared):
     r = api.net("DELETE", "/ip_addresses/" + shared["id"])
     assert r.status_code == 400 and "PortRequiresDisassociation" not in r.text
     assert "Port requires disassociation before IP can be deleted" in quark_error(r, 400)["message"]
@@ -297,6 +301,9 @@ def test_ip_address_ports_filters_and_item(api, served, shared):
     ({"network_id": CLUSTER_NET, "type": "shared"}, ["v4", "v6"]),
     ({"address": "192.168.100.100"}, ["v4"]),
     ({"port_ids": NODE3}, ["v6", "node03 v4", "node03 v6"]),
+    ({"port_id": NODE3}, ["v6", "node03 v4", "node03 v6"]),
+    ({"port_id": NODE3, "type": "fixed"}, ["node03 v4", "node03 v6"]),
+    ({"device_id": server_id("node03"), "type": "shared"}, ["v6"]),
     ({"device_id": server_id("node03"), "network_id": CLUSTER_NET}, ["v6", "node03 v4", "node03 v6"]),
     ({"service": "compute"}, ["v4"]),
     ({"service": "none", "type": "shared"}, ["v4", "v6"]),
