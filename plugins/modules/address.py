@@ -258,119 +258,8 @@ not_done:
   sample: ["associate web02", "label web01 failover-shared-ip:web"]
 """
 
-import ipaddress
-
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
-
-
-class Current:
-    """What the cloud holds for this task, read with as few calls as the answer needs."""
-
-    def __init__(self, cloud, params):
-        self.cloud = cloud
-        self.params = params
-        if params["id"] is not None:
-            plan.check_uuid("id", params["id"])
-        if params["network"]:
-            self.network = plan.resolve_network(cloud.networks(), params["network"])
-            self.addresses = cloud.ip_addresses(network_id=self.network["id"])
-        else:
-            found = cloud.ip_address(params["id"])
-            self.addresses = [found] if found else []
-            self.network = {"id": found["network_id"]} if found else None
-        self.servers = cloud.servers()
-        self.ports = None
-        self.found = plan.find_address(self.addresses, self.servers, ident_id=params["id"],
-                                       address=params["address"], name=params["name"])
-        self.services = cloud.ip_address_ports(self.found["id"]) if self.found else []
-
-    def members(self):
-        """The members asked for: {server_id: port_id}; the network's ports are listed only if needed."""
-        specs = self.params["servers"] or self.params["ports"]
-        if not specs:
-            return None
-        chosen = None if self.params["ports"] else plan.resolve_servers(self.servers, specs)
-        known = [dict(p, network_id=self.network["id"]) for p in self.services]
-        if known:
-            try:
-                return self._match(known, specs, chosen)
-            except PlanError:
-                pass
-        return self._match(self.all_ports(), specs, chosen)
-
-    def _match(self, ports, specs, chosen):
-        if chosen is None:
-            return plan.port_servers(self.network, ports, self.servers, specs)
-        return plan.server_ports(self.network, ports, chosen)
-
-    def all_ports(self):
-        if self.ports is None:
-            self.ports = self.cloud.ports(network_id=self.network["id"])
-        return self.ports
-
-    def adopt_by_members(self, members):
-        """No id/address given and nothing labelled: the one address with exactly these ports."""
-        if self.found or self.params["id"] or self.params["address"] or not members:
-            return
-        self.found = plan.find_address(self.addresses, self.servers, name=self.params["name"],
-                                       port_ids=list(members.values()))
-        if self.found:
-            self.services = self.cloud.ip_address_ports(self.found["id"])
-
-    def view(self):
-        return plan.view(self.found, self.services, self.servers)
-
-
-def present(module, current, members):
-    params = module.params
-    if current.found is None:
-        if params["id"]:
-            raise PlanError("id", params["id"], "no shared IP with this id on network %s"
-                            % plan.network_label(current.network))
-        version = params["version"] or _version_of(params["address"]) or 4
-        network = module.cloud.with_subnets(current.network)
-        plan.check_new_address(network, version, params["address"])
-        plan.check_members(network, members, current.servers, current.addresses, new_address=True)
-        return None, plan.plan_create(network, version, members, current.servers, address=params["address"],
-                                      associate=params["associate"], name=params["name"])
-    found = current.found
-    if params["version"] and found.get("version") != params["version"]:
-        raise PlanError("version", params["version"], "shared IP %s (%s) is IPv%s"
-                        % (found["id"], found.get("address"), found.get("version")))
-    if params["address"] and not plan.same_ip(found.get("address"), params["address"]):
-        raise PlanError("address", params["address"], "shared IP %s found by its %s has address %s; an address "
-                        "never changes, delete it first" % (found["id"], "id" if params["id"] else "name",
-                                                            found.get("address")))
-    plan.check_members(current.network, members, current.servers, current.addresses)
-    before = current.view()
-    wanted = set(members) if params["associate"] else ()
-    return before, plan.plan_present(before, members, current.servers, associate_ids=wanted, name=params["name"])
-
-
-def _version_of(address):
-    try:
-        return ipaddress.ip_address(u"%s" % address).version if address else None
-    except ValueError:
-        raise PlanError("address", address, "not an IPv4 or IPv6 address")
-
-
-def run(module):
-    params = module.params
-    plan.check_name(params["name"])
-    current = Current(module.cloud, params)
-    if params["state"] == "present":
-        members = current.members()
-        current.adopt_by_members(members)
-        before, steps = present(module, current, members)
-    else:
-        if current.found is None and (params["servers"] or params["ports"]) and current.network:
-            current.adopt_by_members(current.members())
-        before = current.view()
-        steps = plan.plan_absent(before, current.servers) if before else []
-    after = module.converge(before, steps, known_ids=[a["id"] for a in current.addresses])
-    module.exit(before, after, steps)
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import address
 
 
 def main():
@@ -392,7 +281,7 @@ def main():
                      ("state", "absent", ["id", "address", "name", "servers", "ports"], True)],
         required_one_of=[["network", "id"]],
     )
-    module.guard(run, module)
+    module.guard(address, module)
 
 
 if __name__ == "__main__":

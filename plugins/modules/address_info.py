@@ -95,42 +95,8 @@ failure:
   sample: {"call": "GET /v2.0/networks", "status": 503, "type": "ServiceUnavailable", "message": "..."}
 """
 
-import ipaddress
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import POOL_SIZE, CloudModule
-
-
-def run(module):
-    params, cloud = module.params, module.cloud
-    filters = {}
-    if params["id"]:
-        filters["id"] = plan.check_uuid("id", params["id"])
-    if params["network"]:
-        filters["network_id"] = plan.resolve_network(cloud.networks(), params["network"])["id"]
-    if params["address"]:
-        filters["address"] = params["address"]
-    servers = cloud.servers()
-    if params["server"]:
-        filters["device_id"] = plan.resolve_servers(servers, [params["server"]], option="server")[0]["id"]
-    addresses = cloud.ip_addresses(**filters)
-    if params["name"]:
-        wanted = set(plan.labelled_ids(servers, params["name"]))
-        addresses = [a for a in addresses if a["id"] in wanted]
-    addresses = [a for a in addresses if params["id"] or a.get("type") == "shared" or len(a["port_ids"]) > 1
-                 or plan.labels_of(servers, a["id"])]
-    with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
-        services = list(pool.map(lambda a: cloud.ip_address_ports(a["id"]), addresses))
-    views = [plan.view(a, s, servers) for a, s in zip(addresses, services)]
-    module.module.exit_json(changed=False, shared_ips=sorted(views, key=_by_address))
-
-
-def _by_address(shared_ip):
-    try:
-        return (shared_ip["version"] or 0, int(ipaddress.ip_address(u"%s" % shared_ip["address"])))
-    except ValueError:
-        return (shared_ip["version"] or 0, 0)
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import address_info
 
 
 def main():
@@ -142,8 +108,9 @@ def main():
             name=dict(type="str"),
             id=dict(type="str"),
         ),
+        result_key="shared_ips",
     )
-    module.guard(run, module)
+    module.guard(address_info, module)
 
 
 if __name__ == "__main__":

@@ -142,18 +142,12 @@ failure:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-
-
-def run(module):
-    client = module.client(auth_token=None, network_url=None, compute_url=None).authenticate()
-    auth = dict(auth_token=client.token, tenant_id=client.tenant_id, region=client.region,
-                network_url=client.network_url, compute_url=client.compute_url)
-    module.module.exit_json(changed=False, auth=auth, expires=client.expires, **auth)
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import auth
 
 
 def main():
-    module = CloudModule(argument_spec={})
-    module.guard(run, module)
+    module = CloudModule(argument_spec={}, result_key="auth")
+    module.guard(auth, module)
 
 
 if __name__ == "__main__":

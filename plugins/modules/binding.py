@@ -148,125 +148,8 @@ failure:
            "type": "itemNotFound", "message": "..."}
 """
 
-import random
-import time
-
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule, Runner, StepsFailed
-from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
-
-
-SETTLE_SECONDS = 0.5
-
-
-def locate(cloud, params, servers):
-    """The address by id, else address, else name label; None when it does not exist."""
-    if params["id"]:
-        return cloud.ip_address(plan.check_uuid("id", params["id"]))
-    if params["address"]:
-        found = cloud.ip_addresses(address=params["address"])
-        return found[0] if found else None
-    ids = plan.labelled_ids(servers, params["name"])
-    found = [a for a in (cloud.ip_address(i) for i in ids) if a]
-    if len(found) > 1:
-        raise PlanError("name", params["name"], "the servers' labels name more than one shared IP: %s"
-                        % ", ".join("%s (%s)" % (a["id"], a.get("address")) for a in found), [a["id"] for a in found])
-    return found[0] if found else None
-
-
-class Binding:
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.cloud = module.cloud
-        self.servers = self.cloud.servers()
-        self.me = plan.resolve_servers(self.servers, [self.params["server"]], option="server")[0]
-        self.addr = locate(self.cloud, self.params, self.servers)
-        self.port_id = None
-
-    def read(self):
-        services = self.cloud.ip_address_ports(self.addr["id"])
-        return plan.view(dict(self.addr, port_ids=[p["id"] for p in services]), services, self.servers)
-
-    def my_port(self, state):
-        held = [m["port_id"] for m in state["members"] if m["id"] == self.me["id"]]
-        if held:
-            return held[0]
-        if self.port_id is None:
-            network = {"id": self.addr["network_id"], "name": self.addr["network_id"]}
-            ports = self.cloud.ports(network_id=self.addr["network_id"], device_id=self.me["id"])
-            self.port_id = plan.server_ports(network, ports, [self.me], option="server")[self.me["id"]]
-        return self.port_id
-
-    def steps(self, state):
-        name = self.params["name"] or (state["name"] if state["name"] and "," not in state["name"] else None)
-        if self.params["state"] == "absent":
-            return plan.plan_absent(state, self.servers, only=self.me["id"], name=name)
-        me = self.me["id"]
-        return plan.plan_present(state, {me: self.my_port(state)}, self.servers,
-                                 associate_ids={me} if self.params["associate"] else (),
-                                 name=name, label_ids={me}, keep_others=True)
-
-    def remember(self, done):
-        """Labels are this server's own: keep the local copy of its metadata in step with the writes."""
-        meta = self.me.setdefault("metadata", {})
-        for step in done:
-            if step["action"] == "label":
-                meta[step["key"]] = self.addr["id"]
-            elif step["action"] == "unlabel":
-                meta.pop(step["key"], None)
-
-
-def _conflict(failed):
-    """A write that lost a race with another host: worth reading again and retrying."""
-    for step, error in failed:
-        if step["action"] == "set_ports" and error.type == "PortRequiresDisassociation":
-            continue
-        if step["action"] == "associate" and error.status in (400, 404):
-            continue
-        return False
-    return True
-
-
-def run(module):
-    params = module.params
-    binding = Binding(module)
-    if binding.addr is None:
-        if params["state"] == "absent":
-            module.exit(None, None, [])
-        option = "id" if params["id"] else "address" if params["address"] else "name"
-        raise PlanError(option, params[option], "no such shared IP; create it with failover.shared_ip.address")
-    before = state = binding.read()
-    taken = []
-    settled = False
-    for attempt in range(1, params["attempts"] + 1):
-        steps = binding.steps(state)
-        if not steps and taken and params["state"] == "absent" and not settled:
-            # Another host's write that started before ours may still land and put our port back
-            # (a PUT carries a whole list it read earlier): look once more after it had time to.
-            settled = True
-            time.sleep(random.uniform(SETTLE_SECONDS, 2 * SETTLE_SECONDS))
-            state = binding.read()
-            steps = binding.steps(state)
-        if not steps:
-            module.exit(before, state, taken, attempts=attempt)
-        settled = False
-        if module.module.check_mode:
-            module.exit(before, plan.apply_all(state, steps), steps, attempts=attempt)
-        done = []
-        try:
-            Runner(module.cloud).run(state, steps, done)
-        except StepsFailed as exc:
-            if not _conflict(exc.failed):
-                exc.done = taken + done
-                raise
-        taken += done
-        binding.remember(done)
-        time.sleep(random.uniform(0.0, 0.05 * min(attempt, 10)) if len(done) < len(steps) else 0)
-        state = binding.read()
-    raise PlanError("attempts", params["attempts"], "the binding did not hold after %d rounds: other runs kept "
-                    "changing the address; steps still needed: %s"
-                    % (params["attempts"], "; ".join(plan.describe(s) for s in binding.steps(state))))
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import binding
 
 
 def main():
@@ -282,7 +165,7 @@ def main():
         ),
         required_one_of=[["id", "address", "name"]],
     )
-    module.guard(run, module)
+    module.guard(binding, module)
 
 
 if __name__ == "__main__":

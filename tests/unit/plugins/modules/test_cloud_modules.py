@@ -10,7 +10,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.failover.shared_ip.plugins.module_utils import _module
+from ansible_collections.failover.shared_ip.plugins.module_utils import _module, _plan, _resolve, _steps
 from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, auth, binding
 from ansible_collections.failover.shared_ip.tests.fakecloud import start
 
@@ -132,15 +132,16 @@ def test_runner_reports_done_failed_and_not_done(sim, capsys):
     node05 = [s["id"] for s in servers if s["name"] == "node05"][0]
     requests.post(sim.url + "/_sim/faults", timeout=10, json={"fail_next": [
         {"method": "PUT", "path_regex": "/servers/%s/ip_associations/" % node05, "status": 503, "times": 5}]})
-    state = _module.plan.view(addr, cloud.ip_address_ports(addr["id"]), servers)
+    holders = dict((p["id"], p["device_id"]) for p in cloud.ports(ids=addr["port_ids"]))
+    state = _resolve.view(addr, servers, holders)
     members = dict((m["id"], m["port_id"]) for m in state["members"])
-    steps = _module.plan.plan_present(state, members, servers, associate_ids=set(members))
+    steps = _plan.plan_present(state, members, servers, associate_ids=set(members))
     steps.append({"action": "delete", "id": addr["id"], "address": addr["address"]})
     with pytest.raises(_module.StepsFailed) as err:
         _module.Runner(cloud, pool_size=3).run(state, steps)
-    assert [_module.plan.describe(s) for s, _e in err.value.failed] == ["associate node05"]
+    assert [_steps.describe(s) for s, _e in err.value.failed] == ["associate node05"]
     assert len(err.value.done) == 9 and [s["action"] for s in err.value.not_done] == ["delete"]
     assert "Not done: delete 192.168.100.100. Run again to converge." in str(err.value)
-    services = dict((p["device_id"], p["service"]) for p in cloud.ip_address_ports(addr["id"]))
-    assert services[node05] == "none" and sorted(services.values()).count("compute") == 9
+    records = dict((s["id"], _resolve.has_record(s, addr["id"])) for s in cloud.servers())
+    assert not records[node05] and sorted(records.values()).count(True) == 9
     assert [m["associated"] for m in err.value.state["members"]].count(True) == 9
