@@ -74,10 +74,16 @@ class AddressRules:
             "device_id": lambda v: set().union(*[r["ips_by_port"].get(pid, set()) for pid in
                                                  r["servers"].get(v, {"port_ids": []})["port_ids"]]),
         }
-        candidates = None
-        for key in sorted(set(filters) & set(indexes)):
-            allowed = set().union(*[indexes[key](str(v)) for v in filters[key]])
-            candidates = allowed if candidates is None else candidates & allowed
+        allowed = []
+        for key in set(filters) & set(indexes):
+            sets = [indexes[key](str(v)) for v in filters[key]]
+            allowed.append(sets[0] if len(sets) == 1 else set().union(*sets))   # the index itself: no copy
+        if not allowed:
+            return None
+        allowed.sort(key=len)
+        candidates = allowed[0]
+        for other in allowed[1:]:
+            candidates = candidates & other       # iterates over the smaller set
         return candidates
 
     @locked

@@ -30,9 +30,11 @@ _V6_HEAD = int(ipaddress.ip_address(EXTRA_PUBLIC_V6_FROM)) >> 64 << 64
 
 def empty_region():
     """The records of one region, and the indexes that keep filtered reads independent of the account size:
-    ips_by_port / ips_by_network / ips_by_type (sets of address ids), ports_by_network (sets of port ids)."""
+    ips_by_port / ips_by_network / ips_by_type (sets of address ids), ports_by_network (sets of port ids),
+    servers_by_name (sets of server ids; servers and their names never change at run time)."""
     return {"networks": {}, "subnets": {}, "ports": {}, "ips": {}, "servers": {},
-            "ips_by_port": {}, "ips_by_network": {}, "ips_by_type": {}, "ports_by_network": {}}
+            "ips_by_port": {}, "ips_by_network": {}, "ips_by_type": {}, "ports_by_network": {},
+            "servers_by_name": {}}
 
 
 class World:
@@ -92,6 +94,11 @@ class World:
         r["ips_by_type"][rec["type"]].discard(ip_id)
         for pid in rec["port_ids"]:
             r["ips_by_port"][pid].discard(ip_id)
+
+    def add_server(self, region, rec):
+        r = self.region[region]
+        r["servers"][rec["id"]] = rec
+        r["servers_by_name"].setdefault(rec["name"], set()).add(rec["id"])
 
     def add_port(self, region, rec):
         r = self.region[region]
@@ -197,7 +204,7 @@ def _server(world, server):
         raise FixtureError("fixture: server %s has unknown region %s or tenant %s" % (name, region, tenant))
     sid = server.get("id") or stable_id("server", region, name)
     rec = _server_record(sid, name, tenant, server)
-    world.region[region]["servers"][sid] = rec
+    world.add_server(region, rec)
     for port in server.get("ports", []):
         net = network_by_name(world, region, _need(port, "network", "a port of server %s" % name), tenant)
         pid = port.get("id") or stable_id("port", region, name, net["name"])
@@ -276,7 +283,7 @@ def add_extra_servers(world, count):
         name = "bulk-%05d" % n
         sid = stable_id("server", region, name)
         rec = _server_record(sid, name, tenant["id"], {})
-        r["servers"][sid] = rec
+        world.add_server(region, rec)
         for net, addresses in ((public, [(sub_v4, 4, _v4_text(v4 + n)), (sub_v6["id"], 6, _v6_text(v6_from + n))]),
                                (servicenet, [(sub_sn["id"], 4, _v4_text(sn_from + n))])):
             pid = stable_id("port", region, name, net["name"])

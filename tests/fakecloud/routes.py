@@ -82,8 +82,8 @@ def associations(req):
 
 
 def associate(req):
-    return 201, {"ip_association": req.state.associate(*req.scope, req.params["server_id"], req.params["ip_id"],
-                                                         req.body)}
+    p = req.params
+    return 201, {"ip_association": req.state.associate(*req.scope, p["server_id"], p["ip_id"], req.body)}
 
 
 def disassociate(req):

@@ -53,6 +53,8 @@ def test_the_clusters_filtered_reads_do_not_see_them(bulk):
     assert [s["name"] for s in found] == ["node01"]          # bulk-NNNNN never matches a node name
     found = bulk.get("compute", "/servers/detail", name="node1")["servers"]
     assert [s["name"] for s in found] == ["node10"]
+    assert [s["name"] for s in bulk.get("compute", "/servers/detail", name="^bulk-00007$")["servers"]] == ["bulk-00007"]
+    assert len(bulk.get("compute", "/servers", name="bulk-0000")["servers"]) == 9
 
 
 def test_shared_ips_still_work_beside_them(bulk):

@@ -72,7 +72,10 @@ def test_json_suffix_follows_the_pages(api):
     ("node1", ["node10"]),                              # unanchored: node1 also finds node10
     ("node0", ["node%02d" % n for n in range(1, 10)]),
     ("ode0[12]", ["node01", "node02"]),                  # searched anywhere in the name
-    ("^node01$", ["node01"]),
+    ("^node01$", ["node01"]),                           # an anchored literal (answered from the name index)
+    ("^node\\d1$", ["node01"]),                          # an anchored pattern (answered by a scan): same rules
+    ("^node01$|^node02$", ["node01", "node02"]),
+    ("^node\\-01$", []),                                 # an escaped literal that names no server
     ("NODE01", []),                                     # case matters
 ])
 def test_name_filter_is_an_unanchored_regular_expression(api, name, expect):
