@@ -58,7 +58,6 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._identity impor
     Access,
     Credentials,
     auth_body,
-    credentials_from_file,
     expand_url,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import (

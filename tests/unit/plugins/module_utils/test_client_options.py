@@ -136,8 +136,8 @@ def test_an_explicit_password_wins_over_the_files_key(sim, client_for, tmp_path)
 # -- the catalog ----------------------------------------------------------------------------------
 
 def test_the_simulators_catalog_lists_first_generation_servers_first_and_login_skips_them(sim, client_for):
-    body = sim.call("POST", "/v2.0/tokens", {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "demo",
-                                                                                        "apiKey": API_KEY}}})
+    login = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "demo", "apiKey": API_KEY}}}
+    body = sim.call("POST", "/v2.0/tokens", login)
     first = body["access"]["serviceCatalog"][0]
     assert (first["name"], first["type"], first["endpoints"][0]["versionId"]) == ("cloudServers", "compute", "1.0")
     client = client_for().authenticate()

@@ -10,10 +10,10 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ApiError,
     Client,
     ConfigError,
-    credentials_from_file,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import parse_error_body, scrub
 from ansible_collections.failover.shared_ip.plugins.module_utils._http import display_root, next_href
+from ansible_collections.failover.shared_ip.plugins.module_utils._identity import credentials_from_file
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy, parse_retry_after
 
 
