@@ -79,7 +79,7 @@ def check_port_room(network, joining, ports, addresses, servers, option="servers
     """
     limit = PORT_ADDRESS_LIMIT.get(network["id"], DEFAULT_PORT_ADDRESS_LIMIT)
     names = dict((s["id"], s.get("name") or s["id"]) for s in servers)
-    for server_id, port_id in sorted(joining.items()):
+    for server_id, port_id in sorted(joining.items(), key=lambda item: (names.get(item[0], item[0]), item[0])):
         held = port_load(ports.get(port_id), addresses)
         more = (adding or {}).get(port_id, 1)
         if len(held) + more > limit:
