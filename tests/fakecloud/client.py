@@ -9,7 +9,7 @@
 - `Session(identity_url, username, api_key=... | password=..., region=...)`: logs in, picks the network and
   compute endpoints from the catalog as the contract says, and makes authenticated calls.
 - `Simulator` / `simulator(...)`: `python3 tests/fakecloud` as a subprocess on a free loopback port,
-  with the command line's options (internal_view, extra_servers, latency_ms, fixture, ...).
+  with the command line's options (internal_view, extra_servers, latency_ms, fixture (a path or a dict), ...).
 
     with simulator(internal_view=True, extra_servers=1000) as sim:
         cloud = sim.session()                       # demo / demo-api-key, region DFW
@@ -276,6 +276,13 @@ class Simulator(Control):
 
     def __init__(self, port=0, fixture=None, latency_ms=0, internal_view=False, extra_servers=None, token_ttl=None,
                  seed=None, verbose=False, log_path=None, python=None, args=(), start_timeout=60):
+        self._fixture_file = None
+        if isinstance(fixture, dict):   # a fixture as data: handed over as a .json file (no PyYAML needed)
+            self._fixture_file = tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False)
+            with self._fixture_file:
+                json.dump(fixture, self._fixture_file)
+            fixture = self._fixture_file.name
+        self.fixture_path = fixture
         cmd = [python or sys.executable, HERE, "--port", str(port)]
         options = [("--fixture", fixture), ("--latency-ms", latency_ms or None), ("--extra-servers", extra_servers),
                    ("--token-ttl", token_ttl), ("--seed", seed)]
@@ -334,6 +341,8 @@ class Simulator(Control):
                 self.proc.wait()
         self.proc.stdout.close()
         self._errors.close()
+        if self._fixture_file is not None and os.path.exists(self._fixture_file.name):
+            os.unlink(self._fixture_file.name)
 
     def __enter__(self):
         return self

@@ -1,5 +1,9 @@
 """The one simulator client (tests/fakecloud/client.py): the process, the control API, login, endpoints, calls."""
+import os
+
 import pytest
+
+from tests.fakecloud import builtin
 
 from tests.fakecloud.client import (DEMO, OTHER, Control, Session, Simulator, login_body, pick_endpoint, request,
                                     simulator)
@@ -92,6 +96,16 @@ def test_subprocess_with_options(tmp_path):
         proc = sim.proc
     assert proc.poll() is not None                       # stopped on the way out
     assert "GET /compute/DFW/v2/123456/servers" in log.read_text()   # --verbose went to the log
+
+
+def test_subprocess_with_a_fixture_as_data():
+    data = builtin()
+    data["servers"] = data["servers"][:2]
+    with Simulator(fixture=data) as sim:
+        assert sorted(s["name"] for s in sim.session().get("compute", "/servers")["servers"]) == ["node01", "node02"]
+        name = sim.fixture_path
+        assert name.endswith(".json") and os.path.exists(name)
+    assert not os.path.exists(name)                      # the temporary file went with the simulator
 
 
 def test_subprocess_start_failure_says_why(tmp_path):
