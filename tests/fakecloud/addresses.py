@@ -4,7 +4,7 @@ import uuid
 from . import addressing
 from .errors import bad_request, conflict, not_found
 from .fixture import PUBLICNET_ID, SERVICENET_ID
-from .lookup import locked
+from .lookup import locked, locked_views
 from .paging import everything, matches, paged
 
 # How many shared IPs a tenant may allocate on a network (None: no quota).
@@ -86,7 +86,7 @@ class AddressRules:
             candidates = candidates & other       # iterates over the smaller set
         return candidates
 
-    @locked
+    @locked_views
     def ip_addresses(self, tenant, region, filters, pager=everything):
         """Every address of the tenant, fixed and shared (cloud-api.md section 3), Quark's filters."""
         r = self._r(region)

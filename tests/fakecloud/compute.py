@@ -2,7 +2,7 @@
 import re
 
 from .errors import CloudError
-from .lookup import locked
+from .lookup import locked, locked_views
 from .paging import everything, matches, paged
 
 META_MAX = 255
@@ -26,7 +26,7 @@ def _literal(pattern):
 
 
 class ComputeRules:
-    @locked
+    @locked_views
     def servers(self, tenant, region, filters, pager=everything, brief=False):
         """Like Nova, `name` is an unanchored regular expression searched in the name (node1 matches node10).
         Views are built for the page only (`brief`: id and name, as GET /servers answers)."""

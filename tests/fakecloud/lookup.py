@@ -17,6 +17,18 @@ def locked(method):
     return wrapper
 
 
+def locked_views(method):
+    """Run `method` under the state's one lock; its result is made of freshly built views (the _*_view
+    methods copy what they take from records), so no deep copy is needed: large lists stay cheap."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Lookup:
     """Tenant-scoped access to the records of one region. Subclasses hold `world` and `_lock`."""
 

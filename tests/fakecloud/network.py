@@ -1,6 +1,6 @@
 """Network endpoint reads: networks, subnets, ports (tenant-scoped, filterable)."""
 from .errors import not_found
-from .lookup import locked
+from .lookup import locked, locked_views
 from .paging import everything, matches, paged
 
 
@@ -19,7 +19,7 @@ PORT_FILTERS = {"id": _one("id"), "network_id": _one("network_id"), "device_id":
 class NetworkRules:
     """List methods take the request's pager (paging.pager) and answer (views of one page, links)."""
 
-    @locked
+    @locked_views
     def networks(self, tenant, region, filters, pager=everything):
         nets = [n for n in self._r(region)["networks"].values() if n["tenant"] in (None, tenant)]
         found = [n for n in nets if matches(self._network_view(region, n), filters, NETWORK_FILTERS)]
@@ -29,7 +29,7 @@ class NetworkRules:
     def network(self, tenant, region, network_id):
         return self._network_view(region, self._network(tenant, region, network_id))
 
-    @locked
+    @locked_views
     def subnets(self, tenant, region, filters, pager=everything):
         subs = [s for s in self._r(region)["subnets"].values() if s["tenant"] in (None, tenant)]
         return paged([s for s in subs if matches(self._subnet_view(s), filters, SUBNET_FILTERS)],
@@ -42,7 +42,7 @@ class NetworkRules:
             raise not_found("Subnet %s could not be found." % subnet_id, "SubnetNotFound")
         return self._subnet_view(sub)
 
-    @locked
+    @locked_views
     def ports(self, tenant, region, filters, pager=everything):
         """Filtered by the record's own fields (device_id and network_id through the indexes), so that
         `?device_id=X&network_id=Y` reads a server's few ports, not the account's."""

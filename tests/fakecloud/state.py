@@ -12,7 +12,7 @@ from .build import build
 from .compute import ComputeRules
 from .fixture import builtin
 from .identity import IdentityRules
-from .lookup import Lookup, locked
+from .lookup import Lookup, locked, locked_views
 from .network import NetworkRules
 
 DEFAULT_TOKEN_TTL = 24 * 3600
@@ -71,7 +71,7 @@ class State(IdentityRules, NetworkRules, AddressRules, ComputeRules, Lookup):
     def set_token_ttl(self, seconds):
         self.token_ttl = float(seconds)
 
-    @locked
+    @locked_views
     def dump(self):
         """Everything, per region, in the API's own shapes (for GET /_sim/state and white-box tests)."""
         out = {"regions": {}, "tenants": sorted(self.world.tenants), "tokens": len(self.tokens),
