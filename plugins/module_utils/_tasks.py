@@ -98,8 +98,10 @@ def binding(module):
     first = None
     taken = []
     settled = False
+    fresh = True
     while True:
-        snap = _binding_snapshot(cloud, snap, found["id"], me)
+        snap = _binding_snapshot(cloud, snap, found["id"], me, fresh)
+        fresh = False
         if snap is None:        # deleted meanwhile
             module.exit(first, None, taken, attempts=state.attempts)
         found = snap.address(found["id"])
@@ -136,27 +138,38 @@ def binding(module):
                             % (params["attempts"], "; ".join(steps_.describe(s) for s in steps)))
 
 
-def _binding_snapshot(cloud, old, address_id, me):
-    """A fresh read of the address and its holders; servers already read are kept (me in step with
-    our own writes, see _remember)."""
-    addr = cloud.ip_address(address_id)
-    if addr is None:
-        return None
-    snap = read.Snapshot()
-    snap.servers = dict(old.servers)
-    snap.internal_view = old.internal_view
-    snap.add_addresses([addr])
+def _binding_snapshot(cloud, old, address_id, me, fresh=False):
+    """The address, its holders and my ports on its network. ``fresh``: ``old`` was just read (the
+    lookup): only my side is added. Later rounds read the address and its holders again; servers
+    already read are kept (me in step with our own writes, see _remember)."""
+    if fresh:
+        snap, addr = old, old.address(address_id)
+    else:
+        addr = cloud.ip_address(address_id)
+        if addr is None:
+            return None
+        snap = read.Snapshot()
+        snap.servers = dict(old.servers)
+        snap.holders = dict(old.holders)     # a port's device never changes
+        snap.network = old.network
+        snap.internal_view = old.internal_view
+        snap.add_addresses([addr])
     calls = [("mine", lambda: cloud.ports(network_id=addr["network_id"], device_id=me["id"]))]
-    if old.network is None or old.network.get("id") != addr["network_id"]:
-        calls.append(("network", cloud.network, addr["network_id"]))
-    if me["id"] not in set(old.holders.get(p) for p in addr["port_ids"]):
+    if not fresh:
+        calls.append(("details", read.read_details, cloud, snap, [address_id]))
+    if me["id"] not in set(snap.holders.get(p) for p in addr["port_ids"]):
+        # joining: the network (PublicNet's zone rule, the port limit) and what my port holds
+        if snap.network is None or snap.network.get("id") != addr["network_id"]:
+            calls.append(("network", cloud.network, addr["network_id"]))
         calls.append(("held", lambda: cloud.ip_addresses(network_id=addr["network_id"], device_id=me["id"],
                                                          type="shared")))
     found = together(calls)
-    snap.network = found.get("network") or old.network or {"id": addr["network_id"]}
+    if "network" in found:
+        snap.network = found["network"] or {"id": addr["network_id"]}
+    elif snap.network is None or snap.network.get("id") != addr["network_id"]:
+        snap.network = {"id": addr["network_id"]}
     snap.add_ports(found["mine"])
     snap.add_addresses(found.get("held") or [])
-    read.read_details(cloud, snap, [address_id])
     return snap
 
 
