@@ -107,18 +107,26 @@ def network_reader(cloud, spec):
     return lambda: cloud.networks(name=value)
 
 
-def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_ids=()):
+def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_ids=(), subnets=True):
     """The snapshot for members on one network: the network, the members, their ports, the network's
-    shared addresses, the addresses asked for (fixed or shared) and those asked by id.
+    shared addresses, the addresses asked for (fixed or shared) and those asked by id. ``subnets``:
+    also the network's subnets (else the caller reads them only when it needs them: a create).
 
     Round 1: the network and every member (in parallel); round 2: the members' ports, the shared
     addresses and subnets of the network, each address and id asked for (in parallel).
     """
     snap = Snapshot()
+    specs = sorted(set(server_specs))
+    names = [s for s in specs if not is_uuid(s)]
     calls = [("network", network_reader(cloud, network_spec))]
-    calls += [(("server", spec), server_reader(cloud, spec)) for spec in sorted(set(server_specs))]
+    calls += [(("server", spec), server_reader(cloud, spec)) for spec in specs if is_uuid(spec)]
+    if names:       # every member named in one call: ^(name1|name2|...)$, compared exactly
+        calls.append(("named", lambda: cloud.servers(names=names)))
     first = together(calls)
     snap.network = resolve_network(first.pop("network"), network_spec)
+    named = first.pop("named", [])
+    for spec in names:
+        first[("server", spec)] = [s for s in named if s["name"] == spec]
     for (_kind, spec), servers in first.items():
         snap.found[spec] = servers
         snap.add_servers(servers)
@@ -130,7 +138,7 @@ def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_i
     if port_ids:
         wanted = sorted(set(p.lower() for p in port_ids if is_uuid(p)))
         calls.append(("by_port", lambda: cloud.ports(network_id=net_id, ids=wanted) if wanted else []))
-    if [s for s in snap.network.get("subnets") or [] if not isinstance(s, dict)]:
+    if subnets and [s for s in snap.network.get("subnets") or [] if not isinstance(s, dict)]:
         calls.append(("subnets", cloud.subnets, net_id))
     calls += [(("asked", a), _asked_reader(cloud, net_id, a)) for a in sorted(set(a for a in addresses if a))]
     calls += [(("id", i), cloud.ip_address, i.lower()) for i in sorted(set(i for i in ids if i))]

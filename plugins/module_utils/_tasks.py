@@ -36,7 +36,7 @@ def address(module):
     cloud = module.cloud
     if params["network"]:
         snap = read.read_cluster(cloud, params["network"], params["servers"] or [], addresses=[params["address"]],
-                                 ids=[params["id"]], port_ids=params["ports"] or ())
+                                 ids=[params["id"]], port_ids=params["ports"] or (), subnets=False)
     else:
         snap = read.read_by_id(cloud, params["id"])
         if snap is None:
@@ -46,7 +46,10 @@ def address(module):
         # No members named: the name labels are on the holders of the network's shared IPs.
         read.read_details(cloud, snap, [a["id"] for a in snap.addresses])
     found = decide.identify(snap, request, chosen)
-    read.read_details(cloud, snap, [found["id"]] if found else [])
+    if found:
+        read.read_details(cloud, snap, [found["id"]])
+    elif params["state"] == "present":
+        snap.network = cloud.with_subnets(snap.network)     # a create: its address is checked against them
     before, steps = decide.decide_address(snap, request)
     after = module.converge(before, steps, known_ids=[a["id"] for a in snap.addresses])
     module.exit(before, after, steps)
