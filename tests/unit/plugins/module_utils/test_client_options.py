@@ -15,6 +15,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ConfigError,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.failover.shared_ip.tests.fakecloud.client import login_body
 from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
     API_KEY,
     PASSWORD,
@@ -136,8 +137,7 @@ def test_an_explicit_password_wins_over_the_files_key(sim, client_for, tmp_path)
 # -- the catalog ----------------------------------------------------------------------------------
 
 def test_the_simulators_catalog_lists_first_generation_servers_first_and_login_skips_them(sim, client_for):
-    login = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "demo", "apiKey": API_KEY}}}
-    body = sim.call("POST", "/v2.0/tokens", login)
+    body = sim.call("POST", "/v2.0/tokens", login_body("demo", api_key=API_KEY))
     first = body["access"]["serviceCatalog"][0]
     assert (first["name"], first["type"], first["endpoints"][0]["versionId"]) == ("cloudServers", "compute", "1.0")
     client = client_for().authenticate()
