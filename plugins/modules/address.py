@@ -17,8 +17,16 @@ description:
     but not associated forwards no traffic.
   - Which member answers for the address is decided on the servers themselves (keepalived, see the role
     C(failover.shared_ip.keepalived_vip)).
-  - An existing address is found by O(id), else by O(address), else by O(name), else as the one shared IP
-    on O(network) whose ports are exactly the members.
+  - An existing address is found by O(id), O(address) and O(name) (its label on the members), which must all
+    point at the same shared IP, else as the one unnamed shared IP on O(network) whose ports are exactly the
+    members.
+  - An address never changes. A task whose O(name) names a shared IP with another address, whose O(address)
+    belongs to a shared IP with another name, or whose O(id) and O(name) disagree is refused before any write,
+    naming both sides. To move a name to another address, delete the shared IP and create it again.
+  - Every rule of the API that can be checked from what was read is checked before the first write, among
+    them the port limit (counting each member port's own fixed addresses), PublicNet's quota and public IP
+    zones, and a requested address that is a subnet's network, broadcast or gateway address or a member's
+    own fixed address.
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
@@ -36,12 +44,13 @@ options:
   network:
     description:
       - The network of the address. V(public) (PublicNet), an isolated network's name label, or a network UUID.
-      - V(servicenet) is refused, the cloud allows no shared IPs there.
+      - ServiceNet (V(servicenet), its listed name V(private), or its UUID) is refused, the cloud allows no
+        shared IPs there.
       - Required with O(state=present). With O(state=absent), O(id) may be given instead.
     type: str
   servers:
     description:
-      - The member servers, by name or UUID. At least two. Their order does not matter.
+      - The member servers, by name (exact) or UUID. At least two. Their order does not matter.
       - Each must have exactly one port on O(network); use O(ports) otherwise.
       - Mutually exclusive with O(ports). One of them is required with O(state=present).
     type: list
@@ -89,13 +98,20 @@ options:
     choices: [present, absent]
     default: present
 seealso:
+  - module: failover.shared_ip.cluster
   - module: failover.shared_ip.binding
   - module: failover.shared_ip.address_info
   - module: failover.shared_ip.auth
 notes:
-  - Reads are few and do not grow with the member count. A no-op run with O(name) makes 4 read calls
-    (networks, servers, addresses of the network, ports of the address), plus the identity call unless
-    O(auth_token) is given. Associations of one address run in parallel (at most 8 at a time).
+  - Reads are targeted and never grow with the rest of the account. A no-op run makes 5 read calls in three
+    rounds of calls made side by side (the network and the members; the members' ports and the network's
+    shared IPs; the address's holders), plus the identity call unless O(auth_token) is given. Associations of
+    one address run in parallel (at most 8 at a time).
+  - Whether a member is associated is known from the cloud's internal view where it answers, else from this
+    collection's own record in the member's metadata (C(failover-shared-ip-associated:<id>)), written only
+    after the association succeeded and removed when it is undone. A member without either is associated
+    again; the cloud's answer that the association exists counts as done and as no change.
+  - Use M(failover.shared_ip.cluster) to declare every shared IP of a cluster in one task.
   - When a call fails half-way, the module fails with what was done and what was not; running it again
     converges from there. A create whose answer was lost is looked up before it is ever sent again.
 """
@@ -229,7 +245,10 @@ shared_ip:
           returned: success
           sample: 8d2f4c6e-3a1b-4c5d-9e8f-7a6b5c4d3e21
         associated:
-          description: Whether the server is associated (the port's service is C(compute)).
+          description:
+            - Whether the server is associated (the port's service is C(compute)).
+            - V(null) when the cloud does not tell (its internal view is hidden) and this collection holds no
+              record of an association it made.
           type: bool
           returned: success
           sample: true

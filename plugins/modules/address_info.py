@@ -12,7 +12,11 @@ version_added: 0.1.0
 description:
   - Lists the account's shared IPs in the region, each with its members, whether each member is associated
     (the port's C(service)), and the name label found on the members.
-  - Fixed IPs (a server's own address) are not listed, unless a name label or O(id) points at them.
+  - Only shared IPs are listed (C(type=shared)). O(id) finds any address.
+  - Reads are filtered by every option given. With O(name) alone, the holders of the account's shared IPs
+    are read to find the label.
+  - Whether a member is associated comes from the cloud's internal view where it answers, else from this
+    collection's records (see M(failover.shared_ip.address)); V(null) when neither tells.
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection

@@ -32,7 +32,7 @@ attributes:
 options:
   server:
     description:
-      - The server to bind, by name or UUID. It must have exactly one port on the address's network.
+      - The server to bind, by name (exact) or UUID. It must have exactly one port on the address's network.
     type: str
     required: true
   id:
@@ -65,13 +65,22 @@ options:
   attempts:
     description:
       - How many read-write-read rounds to try when other hosts change the same address at the same time.
+        At least 1.
     type: int
     default: 20
 seealso:
   - module: failover.shared_ip.address
 notes:
-  - A no-op run makes 3 read calls (servers, the address, its ports) plus the identity call unless
-    O(auth_token) is given.
+  - Found by the same rules as M(failover.shared_ip.address). O(id), O(address) and O(name) must point at the
+    same shared IP. By O(name), the server's own label is read first. A server that carries none yet finds the
+    label on the holders of the shared IPs of its networks.
+  - Before any write, joining is refused when the server's port is at its address limit (its own fixed
+    addresses count) or, on PublicNet, when the server is in another public IP zone than the members.
+  - A lost race is read again and retried after a pause with backoff and jitter, for at most O(attempts)
+    rounds. It is recognised by the cloud's status and message, which the real cloud sends without an error
+    type.
+  - A no-op run makes 7 read calls (the server, the address, its holders and their servers, the server's port)
+    plus the identity call unless O(auth_token) is given. None grows with the rest of the account.
 """
 
 EXAMPLES = r"""

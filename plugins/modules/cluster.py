@@ -20,7 +20,7 @@ description:
     list is replaced, then servers joining are associated and labelled, in the order the API requires.
   - Returns RV(keepalived_vip_addresses) in exactly the shape the role variable C(keepalived_vip_addresses)
     of C(failover.shared_ip.keepalived_vip) takes, so a play passes it on as it is.
-  - Identity follows the same rules as M(failover.shared_ip.address). An address never changes: a name that
+  - Identity follows the same rules as M(failover.shared_ip.address). An address never changes. A name that
     already names a shared IP with another address is refused, as is an address that belongs to another name.
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
