@@ -384,6 +384,9 @@ class Client:
         while url:
             reply = self.request("GET", service, path, params=params, url=url)
             body = reply.json() or {}
+            if not isinstance(body, dict) or not isinstance(body.get(key) or [], list):
+                raise ApiError(scrub(self._call_name("GET", service, url), self._secrets()), reply.status,
+                               "BadResponse", "the answer holds no %s list" % key)
             items.extend(body.get(key) or [])
             url = _next_href(body.get(key + "_links"), base)
             if url in seen:

@@ -23,25 +23,29 @@ def credentials_from_file(path):
     """
     path = os.path.expanduser(str(path))
     if not os.path.isfile(path):
-        raise ConfigError("credentials file %s does not exist" % path)
+        raise ConfigError("the credentials file does not exist", option="credentials", value=path)
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("credentials file %s cannot be read: %s" % (path, getattr(exc, "strerror", None) or
-                                                                      type(exc).__name__)) from None
+        raise ConfigError("the credentials file cannot be read: %s" % (getattr(exc, "strerror", None) or
+                                                                       type(exc).__name__),
+                          option="credentials", value=path) from None
     except configparser.Error as exc:
-        raise ConfigError("credentials file %s is not an INI file (%s)" % (path, type(exc).__name__)) from None
+        raise ConfigError("the credentials file is not an INI file (%s)" % type(exc).__name__,
+                          option="credentials", value=path) from None
     if not parser.has_section(CREDENTIALS_SECTION):
-        raise ConfigError("credentials file %s has no [%s] section" % (path, CREDENTIALS_SECTION))
+        raise ConfigError("the credentials file has no [%s] section" % CREDENTIALS_SECTION,
+                          option="credentials", value=path)
     section = parser[CREDENTIALS_SECTION]
     values = dict((key, section.get(key, "").strip() or None) for key in ("username", "api_key", "password", "region"))
     missing = [text for text, present in (("username", values["username"]),
                                           ("api_key or password", values["api_key"] or values["password"]))
                if not present]
     if missing:
-        raise ConfigError("credentials file %s: [%s] lacks %s" % (path, CREDENTIALS_SECTION, " and ".join(missing)))
+        raise ConfigError("the credentials file's [%s] section lacks %s" % (CREDENTIALS_SECTION, " and ".join(missing)),
+                          option="credentials", value=path)
     if values["api_key"]:
         values["password"] = None
     return values
@@ -77,7 +81,8 @@ class Credentials:
             if not username:
                 raise ConfigError("username is required with %s" % ("api_key" if api_key else "password"))
         elif username and not auth_token:
-            raise ConfigError("username %s given without api_key or password" % username)
+            raise ConfigError("given without api_key or password (or credentials, or auth_token)",
+                              option="username", value=username)
         elif not auth_token:
             raise ConfigError("no credentials: set username and api_key (or password), credentials, "
                               "or auth_token with network_url and compute_url")
@@ -108,6 +113,10 @@ def first_generation(endpoint):
     return str(endpoint.get("versionId") or "") == "1.0" or "/v1.0/" in url + "/"
 
 
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
 class Access:
     """What a token answer tells: token, expiry, tenant, default region and the catalog.
 
@@ -118,13 +127,14 @@ class Access:
     """
 
     def __init__(self, body):
-        access = (body or {}).get("access") or {}
-        token = access.get("token") or {}
+        access = _dict(_dict(body).get("access"))
+        token = _dict(access.get("token"))
         self.token = token.get("id")
         self.expires = token.get("expires")
-        self.tenant_id = (token.get("tenant") or {}).get("id")
-        self.default_region = (access.get("user") or {}).get("RAX-AUTH:defaultRegion")
-        self.catalog = [e for e in access.get("serviceCatalog") or [] if isinstance(e, dict)]
+        self.tenant_id = _dict(token.get("tenant")).get("id")
+        self.default_region = _dict(access.get("user")).get("RAX-AUTH:defaultRegion")
+        catalog = access.get("serviceCatalog")
+        self.catalog = [e for e in catalog if isinstance(e, dict)] if isinstance(catalog, list) else []
 
     def _usable(self, service):
         """(REGION, publicURL) of every usable endpoint of ``service``, the exact name's first."""

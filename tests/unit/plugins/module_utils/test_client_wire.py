@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
+from ansible_collections.failover.shared_ip.plugins.module_utils._client import ApiError, Client
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -73,3 +73,40 @@ def test_an_empty_dict_is_still_a_json_body_and_none_is_no_body(empty_server):
     with_dict, without = Recorder.seen
     assert (with_dict["content_type"], with_dict["body"]) == ("application/json", b"{}")
     assert (without["content_type"], without["body"]) == (None, b"")
+
+
+class Garbled(Recorder):
+    """Answers every request 200 with a JSON list or HTML where an object is due."""
+
+    def _answer(self):
+        Recorder.seen.append({"method": self.command, "path": self.path})
+        content = b"<html>portal</html>" if "html" in self.path else b"[1, 2]"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
+
+
+@pytest.fixture
+def garbled_server():
+    Recorder.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbled)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_that_is_no_object_is_a_clear_error_not_a_crash(garbled_server):
+    cloud = client(garbled_server)
+    with pytest.raises(ApiError) as info:
+        cloud.list("network", "/ports", "ports")
+    assert str(info.value) == "GET /v2.0/ports: 200 BadResponse: the answer holds no ports list"
+    login = Client.from_options(username="demo", api_key="0123456789abcdef", identity_url=garbled_server + "/html/v2.0")
+    with pytest.raises(ApiError) as info:
+        login.authenticate()
+    assert str(info.value) == "POST /v2.0/tokens: 200 BadResponse: the answer of %s/html/v2.0/tokens holds no token" \
+        % garbled_server
