@@ -33,6 +33,7 @@ except ImportError as _exc:  # pragma: no cover - exercised only without request
     REQUESTS_IMPORT_ERROR = _exc
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import (  # noqa: F401 (re-exported)
+    CONFIG,
     NO_ANSWER,
     UNREACHABLE,
     ApiError,
@@ -203,8 +204,6 @@ class Client:
             self._set_urls()
             return self
 
-    login = authenticate
-
     def _authenticate(self):
         url = self.identity_url + "/tokens"
         call = "POST %s/tokens" % display_root(self.identity_url)
@@ -231,17 +230,17 @@ class Client:
             self.region = (access.default_region or (regions[0] if len(regions) == 1 else "")).upper() or None
             if not self.region:
                 raise AuthError(call, None, "NoRegion", "the account has no default region; set region (one of %s)"
-                                % (", ".join(regions) or "none"))
+                                % (", ".join(regions) or "none"), kind=CONFIG)
         for name, service in _SERVICES.items():
             url = expand_url(self._given_urls[name], self.region, self.tenant_id, option=name + "_url")
             if url is None and access is not None:
                 url = access.endpoint(service, self.region)
                 if url is None:
                     raise AuthError(call, None, "EndpointNotFound",
-                                    "the catalog has no %s (%s) endpoint in region %s: %s has it in %s; the "
-                                    "catalog lists %s" % (service[0], service[1], self.region, service[1],
-                                                          ", ".join(access.regions(service)) or "no region",
-                                                          access.services()))
+                                    "the catalog has no usable %s (%s) endpoint in region %s (the %s service is in "
+                                    "%s); it lists: %s" % (service[0], service[1], self.region, service[1],
+                                                           ", ".join(access.regions(service)) or "no region",
+                                                           access.services()), kind=CONFIG)
             setattr(self, name + "_url", url.rstrip("/"))
 
     def _ensure_auth(self):

@@ -20,7 +20,8 @@ kind                        when
 ``server_error``            5xx
 ``unreachable``             no answer: connection refused, or the host name does not resolve
 ``no_answer``               no answer: timeout, or the connection dropped
-``config``                  ConfigError: options that can never work, raised before any call
+``config``                  ConfigError: options that can never work, raised before any call; also
+                            the AuthError of a region that the account's catalog does not serve
 ``other``                   anything else
 ==========================  ==========================================================================
 
