@@ -4,6 +4,7 @@ The public guide says the association PUT answers without a body; Rackspace's cl
 ``{"ip_association": {}}``. A small loopback server answers every write with an empty 2xx of a
 chosen status and records what it received, so that both sides are checked byte for byte."""
 
+import contextlib
 import http.server
 import json
 import threading
@@ -33,15 +34,24 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def empty_server():
+@contextlib.contextmanager
+def serving(handler):
+    """A loopback server of ``handler`` for the length of the block: yields its base URL."""
     Recorder.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def empty_server():
+    with serving(Recorder) as base:
+        yield base
 
 
 def client(base):
@@ -91,13 +101,8 @@ class Garbled(Recorder):
 
 @pytest.fixture
 def garbled_server():
-    Recorder.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbled)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(Garbled) as base:
+        yield base
 
 
 def test_an_answer_that_is_no_object_is_a_clear_error_not_a_crash(garbled_server):
@@ -110,3 +115,34 @@ def test_an_answer_that_is_no_object_is_a_clear_error_not_a_crash(garbled_server
         login.authenticate()
     assert str(info.value) == "POST /v2.0/tokens: 200 BadResponse: the answer of %s/html/v2.0/tokens holds no token" \
         % garbled_server
+
+
+class RateLimitedOnce(Recorder):
+    """The first request gets Nova's 413 overLimit with retryAfter in the body only (no header); then 204."""
+
+    def _answer(self):
+        Recorder.seen.append({"method": self.command, "path": self.path})
+        if len(Recorder.seen) == 1:
+            content = json.dumps({"overLimit": {"code": 413, "message": "This request was rate-limited.",
+                                                "retryAfter": "2"}}).encode()
+            self.send_response(413)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+            return
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
+
+
+def test_retry_after_is_read_from_novas_body_when_no_header_gives_it():
+    with serving(RateLimitedOnce) as base:
+        slept = []
+        cloud = Client.from_options(auth_token="hush-hush", tenant_id="1", network_url=base + "/v2.0",
+                                    compute_url=base + "/v2/1", sleep=slept.append)
+        assert cloud.put("compute", "/servers/s/ip_associations/i", {"ip_association": {}}) is None
+        assert slept == [2.0]
+        assert len(Recorder.seen) == 2
