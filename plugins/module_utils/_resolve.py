@@ -85,8 +85,7 @@ def resolve_servers(found, specs, option="servers"):
     """
     out = {}
     for spec in specs:
-        servers = [s for s in found.get(spec) or [] if (s["id"].lower() == spec.lower() if is_uuid(spec)
-                                                         else s.get("name") == spec)]
+        servers = [s for s in found.get(spec) or [] if _is(s, spec)]
         if not servers:
             raise PlanError(option, spec, "no server with this id" if is_uuid(spec) else "no such server")
         if len(servers) > 1:
@@ -94,6 +93,13 @@ def resolve_servers(found, specs, option="servers"):
                             % ", ".join(sorted(s["id"] for s in servers)), [s["id"] for s in servers])
         out[servers[0]["id"]] = servers[0]
     return sorted(out.values(), key=lambda s: (s.get("name") or "", s["id"]))
+
+
+def _is(server, spec):
+    """Whether ``server`` is the one ``spec`` names: by id, or by its exact name."""
+    if is_uuid(spec):
+        return server["id"].lower() == spec.lower()
+    return server.get("name") == spec
 
 
 def server_ports(network, ports, servers, option="servers"):

@@ -108,8 +108,6 @@ seealso:
   - module: failover.shared_ip.address
   - module: failover.shared_ip.address_info
   - module: failover.shared_ip.auth
-  - role: failover.shared_ip.keepalived_vip
-    description: The role that gives the addresses to the members (keepalived, unicast VRRP, GARP).
 notes:
   - A no-op run reads in three rounds of calls made side by side (the network and the members; their ports,
     the network's shared IPs and subnets; the shared IPs' holders and states), plus the identity call unless
