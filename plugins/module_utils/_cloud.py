@@ -2,10 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The cloud's operations, typed: networks, ports, servers, metadata, shared IPs, associations."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 from urllib.parse import quote
 

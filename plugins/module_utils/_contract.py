@@ -3,10 +3,6 @@
 """What the contract and this collection's conventions fix: well-known ids, limits, metadata keys,
 and the error that refuses bad input before any write. Pure: no I/O, no Ansible import."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import re
 
@@ -34,7 +30,7 @@ class PlanError(Exception):
         self.value = value
         self.reason = reason
         self.candidates = candidates or []
-        super(PlanError, self).__init__("%s=%s: %s" % (option, show(value), reason))
+        super().__init__("%s=%s: %s" % (option, show(value), reason))
 
 
 def show(value):
@@ -71,14 +67,14 @@ def check_name(name, option="name"):
 
 def parse_ip(option, value):
     try:
-        return ipaddress.ip_address(u"%s" % value)
+        return ipaddress.ip_address(str(value))
     except ValueError:
         raise PlanError(option, value, "not an IPv4 or IPv6 address")
 
 
 def same_ip(a, b):
     try:
-        return a is not None and ipaddress.ip_address(u"%s" % a) == ipaddress.ip_address(u"%s" % b)
+        return a is not None and ipaddress.ip_address(str(a)) == ipaddress.ip_address(str(b))
     except ValueError:
         return False
 

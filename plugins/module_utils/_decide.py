@@ -5,10 +5,6 @@ steps. Identity, rules and refusals all run here, before the first write. Pure: 
 import; the request is a plain dict of the module's options.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
@@ -255,11 +251,11 @@ def with_prefix(state, network):
     """``address/prefix`` from the subnet the address was taken from; a host prefix when unknown."""
     if not state or not state.get("address"):
         return None
-    ip = ipaddress.ip_address(u"%s" % state["address"])
+    ip = ipaddress.ip_address(str(state["address"]))
     prefix = ip.max_prefixlen
     for subnet in network.get("subnets") or []:
         if isinstance(subnet, dict) and subnet.get("cidr"):
-            net = ipaddress.ip_network(u"%s" % subnet["cidr"], strict=False)
+            net = ipaddress.ip_network(str(subnet["cidr"]), strict=False)
             if ip in net and (subnet.get("id") == state.get("subnet_id") or prefix == ip.max_prefixlen):
                 prefix = net.prefixlen
     return "%s/%d" % (ip, prefix)

@@ -7,10 +7,6 @@ Every module takes the same way through: parameters -> client -> read step (_rea
 the same transition function) -> result and diff. The flows themselves are in _tasks.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -71,7 +67,7 @@ class StepsFailed(Exception):
         self.not_done = not_done
         first = failed[0][1]
         self.error = first
-        super(StepsFailed, self).__init__(
+        super().__init__(
             "%s (while trying to %s). Done: %s. Not done: %s. Run again to converge."
             % (first, "; ".join(steps_.describe(s) for s, _e in failed),
                "; ".join(steps_.describe(s) for s in done) or "nothing",

@@ -6,10 +6,6 @@ Order is the API's: disassociate the servers leaving, replace the port list, ass
 servers joining, then the name labels. No I/O, no Ansible import.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import LABEL_PREFIX, label_key
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import has_record, labels_of
 

@@ -12,10 +12,6 @@ The internal view (``GET /ip_addresses/{id}/ports``) is used only when it answer
 association state comes from this collection's own records in the members' metadata.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import LABEL_PREFIX, is_uuid

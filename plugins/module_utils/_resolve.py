@@ -13,10 +13,6 @@ holds its own record of the association (server metadata, see _contract.RECORD_P
 neither tells. Members are sorted by server name, then id, so that order never matters.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import (
     LABEL_PREFIX,
     PUBLIC_NET_ID,

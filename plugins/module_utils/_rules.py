@@ -3,10 +3,6 @@
 """Pure: the contract's refusals, every one checkable from what was read, all checked before the
 first write. No I/O, no Ansible import."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import (
@@ -117,14 +113,14 @@ def check_new_address(network, version, address, ports=None, option="address"):
         return of_version[0] if of_version else None
     for port in ports or []:
         for fixed in port.get("fixed_ips") or []:
-            if fixed.get("ip_address") and ipaddress.ip_address(u"%s" % fixed["ip_address"]) == ip:
+            if fixed.get("ip_address") and ipaddress.ip_address(str(fixed["ip_address"])) == ip:
                 raise PlanError(option, address, "is the fixed address of port %s (server %s) itself; a shared IP "
                                 "needs an address of its own" % (port["id"], port.get("device_id")))
     inside = []
     for subnet in of_version:
         if not subnet.get("cidr"):
             continue
-        net = ipaddress.ip_network(u"%s" % subnet["cidr"], strict=False)
+        net = ipaddress.ip_network(str(subnet["cidr"]), strict=False)
         if ip not in net:
             continue
         inside.append(subnet)
@@ -132,7 +128,7 @@ def check_new_address(network, version, address, ports=None, option="address"):
         if net.version == 4 and net.prefixlen < 31:
             reserved[net.broadcast_address] = "the broadcast address"
         if subnet.get("gateway_ip"):
-            reserved[ipaddress.ip_address(u"%s" % subnet["gateway_ip"])] = "the gateway address"
+            reserved[ipaddress.ip_address(str(subnet["gateway_ip"]))] = "the gateway address"
         if ip in reserved:
             raise PlanError(option, address, "is %s of subnet %s on network %s; pick a host address"
                             % (reserved[ip], subnet["cidr"], network_label(network)))

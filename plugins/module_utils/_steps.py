@@ -8,10 +8,6 @@ A step is a dict with ``action`` (a key of STEPS) and the fields its kind reads.
 shared IP in the view shape of _resolve.view (None before a create and after a delete).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import record_key

@@ -3,10 +3,6 @@
 """What each cloud module does, from its options to exit_json: read step -> decide step -> apply
 step, through the base in _module. One function per module; the module files only call them."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _decide as decide
@@ -282,7 +278,7 @@ def address_info(module):
 
 def _by_address(shared_ip):
     try:
-        return (shared_ip["version"] or 0, int(ipaddress.ip_address(u"%s" % shared_ip["address"])))
+        return (shared_ip["version"] or 0, int(ipaddress.ip_address(str(shared_ip["address"]))))
     except ValueError:
         return (shared_ip["version"] or 0, 0)
 
