@@ -119,7 +119,9 @@ def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_i
     if names:       # every member named in one call: ^(name1|name2|...)$, compared exactly
         calls.append(("named", lambda: cloud.servers(names=names)))
     first = together(calls)
-    snap.network = resolve_network(first.pop("network"), network_spec)
+    networks = first.pop("network")
+    known = cloud.networks() if not networks and network_request(network_spec)[0] == "name" else None
+    snap.network = resolve_network(networks, network_spec, known)
     named = first.pop("named", [])
     for spec in names:
         first[("server", spec)] = [s for s in named if s["name"] == spec]

@@ -49,8 +49,11 @@ def refuse_servicenet(spec):
                                      "use public or an isolated network")
 
 
-def resolve_network(networks, spec):
-    """The one network among those read for ``spec`` (by id, or listed by name)."""
+def resolve_network(networks, spec, known=None):
+    """The one network among those read for ``spec`` (by id, or listed by name).
+
+    known: every network of the tenant, read only when none was found, to name them in the refusal.
+    """
     how, value = network_request(spec)
     if how == "id":
         found = [n for n in networks if n.get("id", "").lower() == value]
@@ -60,7 +63,9 @@ def resolve_network(networks, spec):
         raise PlanError("network", spec, "more than one network has this name: %s; give its UUID"
                         % ", ".join(sorted(n["id"] for n in found)), [n["id"] for n in found])
     if not found:
-        raise PlanError("network", spec, "no such network")
+        others = sorted(network_label(n) for n in known or [] if n["id"] not in (SERVICE_NET_ID, PUBLIC_NET_ID))
+        names = ["public"] + others if known else []
+        raise PlanError("network", spec, "no such network%s" % (" (known: %s)" % ", ".join(names) if names else ""))
     if found[0]["id"] == SERVICE_NET_ID:
         refuse_servicenet(spec)
     return found[0]

@@ -255,7 +255,8 @@ def address_info(module):
     check_name(params["name"])
     got = together(first)
     if "network" in got:
-        filters["network_id"] = resolve_network(got["network"], params["network"])["id"]
+        known = cloud.networks() if not got["network"] else None
+        filters["network_id"] = resolve_network(got["network"], params["network"], known)["id"]
     if "server" in got:
         me = resolve_servers({params["server"]: got["server"]}, [params["server"]], option="server")[0]
         snap.add_servers([me])

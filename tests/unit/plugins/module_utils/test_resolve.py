@@ -227,3 +227,9 @@ def test_view_association_from_the_internal_view_or_our_records(services, record
     shown = resolve.view(addr(1, 1, 2), servers, {pid(1): sid(1), pid(2): sid(2)}, services)
     assert [m["associated"] for m in shown["members"]] == expected
     assert [m["name"] for m in shown["members"]] == ["node01", "node02"]
+
+
+def test_unknown_network_names_the_known_ones():
+    with pytest.raises(PlanError) as err:
+        resolve.resolve_network([], "nowhere", known=NETWORKS[:4])
+    assert str(err.value) == "network=nowhere: no such network (known: public, cluster-net, v4-only)"
