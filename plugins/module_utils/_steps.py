@@ -9,6 +9,7 @@ shared IP in the view shape of _resolve.view (None before a create and after a d
 """
 
 import copy
+import threading
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import record_key
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ApiError
@@ -49,8 +50,34 @@ def _apply_create(current, step, result):
 
 
 def _perform_create(cloud, state, step, context):
-    return cloud.create_ip_address(step["network_id"], step["version"], port_ids=step["port_ids"],
-                                   ip_address=step.get("ip_address"), known_ids=context.get("known_ids"))
+    """POST the address. With CreateOrder in the context (shared IPs converged side by side), creates that
+    ask for an address go first: a create the cloud picks for could otherwise take that very address."""
+    order = context.get("create_order")
+    if order is not None and not step.get("ip_address"):
+        order.wait()
+    try:
+        return cloud.create_ip_address(step["network_id"], step["version"], port_ids=step["port_ids"],
+                                       ip_address=step.get("ip_address"), known_ids=context.get("known_ids"))
+    finally:
+        if order is not None and step.get("ip_address"):
+            order.done()
+
+
+class CreateOrder:
+    """Counts the creates that ask for an address; the others wait until every one of them has ended."""
+
+    def __init__(self, plans):
+        self.pending = sum(1 for steps in plans for s in steps if s["action"] == "create" and s.get("ip_address"))
+        self.cond = threading.Condition()
+
+    def done(self):
+        with self.cond:
+            self.pending -= 1
+            self.cond.notify_all()
+
+    def wait(self):
+        with self.cond:
+            self.cond.wait_for(lambda: self.pending <= 0)
 
 
 # -- set_ports ---------------------------------------------------------------------------------

@@ -217,7 +217,8 @@ def cluster(module):
     found = decide.cluster_identities(snap, entries)
     plans = decide.decide_cluster(snap, request, entries, found)
     try:
-        afters = module.converge_many(plans, known_ids=[a["id"] for a in snap.addresses])
+        afters = module.converge_many(plans, known_ids=[a["id"] for a in snap.addresses],
+                                      create_order=steps_.CreateOrder(steps for _b, steps in plans.values()))
     except StepsFailed as exc:
         exc.state = [exc.state.get(e["name"]) or {} for e in entries]
         raise

@@ -291,3 +291,13 @@ def test_no_op_reads_do_not_grow_with_the_account(capsys, monkeypatch):
         finally:
             big.stop()
     assert figures[0] == figures[1]
+
+
+def test_cluster_asked_address_next_to_one_the_cloud_picks(sim, capsys):
+    """192.168.100.100 is what the cloud picks next: the item asking for it is created first."""
+    for _round in range(3):
+        requests.post(sim.url + "/_sim/reset-state", timeout=10)
+        out = run(cluster, dict(login(sim), network="cluster-net", servers=["node01", "node02"],
+                                addresses=[{"name": "picked"}, {"name": "asked", "address": "192.168.100.100"}]),
+                  capsys)
+        assert [a["address"] for a in out["keepalived_vip_addresses"]] == ["192.168.100.101/24", "192.168.100.100/24"]
