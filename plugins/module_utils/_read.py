@@ -194,6 +194,24 @@ def read_details(cloud, snap, address_ids):
     return snap
 
 
+def read_holders(cloud, snap, addresses):
+    """One holder server of each address (every member carries its name label), for the rule that a
+    name belongs to one shared IP. Read only before a name is given to an address, or to name both
+    sides of a refusal: one GET /ports?id=... and the servers not read yet, in parallel."""
+    wanted = {}
+    for addr in addresses:
+        ports = addr.get("port_ids") or []
+        if not ports or any(snap.holders.get(p) in snap.servers for p in ports):
+            continue
+        wanted[addr["id"]] = ports[0]
+    unknown = sorted(set(p for p in wanted.values() if p not in snap.holders))
+    if unknown:
+        snap.add_ports(cloud.ports(ids=unknown))
+    devices = sorted(set(snap.holders[p] for p in wanted.values() if p in snap.holders) - set(snap.servers))
+    snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
+    return snap
+
+
 def read_by_id(cloud, address_id):
     """The snapshot of one address read by id (no network named): None when there is none."""
     addr = cloud.ip_address(address_id.lower())

@@ -232,6 +232,7 @@ class Identity:
                 if addr is None:
                     self._refuse_other_side(option, value, chosen)
             if name is not None:
+                self._name_free(name, chosen, found[0])
                 taken = [n for n in names_of(self.servers, chosen["id"]) if n != name]
                 if taken and not [s for s in sides if s[0] == "name" and s[2] is not None]:
                     raise PlanError("name", name, "%s=%s points at shared IP %s (%s), which is named %s; a shared IP "
@@ -239,19 +240,41 @@ class Identity:
                                     % (found[0][0], found[0][1], chosen["id"], chosen.get("address"),
                                        ", ".join(taken), taken[0]))
             return chosen
-        if not port_ids:
-            return None
-        wanted = set(port_ids)
-        candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
-        # An address created by an earlier run whose labels were never written: adopt it only if no
-        # name claims it.
-        candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
-        if len(candidates) > 1:
-            option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
-            raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
-                            "address or name" % ", ".join(describe_address(a) for a in candidates),
-                            [a["id"] for a in candidates])
-        return candidates[0] if candidates else None
+        chosen = None
+        if port_ids:
+            wanted = set(port_ids)
+            candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
+            # An address created by an earlier run whose labels were never written: adopt it only if no
+            # name claims it.
+            candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
+            if len(candidates) > 1:
+                option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
+                raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
+                                "address or name" % ", ".join(describe_address(a) for a in candidates),
+                                [a["id"] for a in candidates])
+            chosen = candidates[0] if candidates else None
+        if name is not None:
+            self._name_free(name, chosen, None)
+        return chosen
+
+    def named(self, name):
+        """Every shared IP that ``name`` labels on any server read (members and holders alike)."""
+        return [self.by_id[i] for i in labelled_ids(self.servers, name) if i in self.by_id]
+
+    def _name_free(self, name, chosen, side):
+        """A name belongs to one shared IP: refuse giving it to ``chosen`` (None: a new one) when the
+        servers read show it on another. Only as good as the servers read: the read step reads one
+        holder of each shared IP of the network before a name is given to an address."""
+        others = [a for a in self.named(name) if chosen is None or a["id"] != chosen["id"]]
+        if not others:
+            return
+        if chosen is None:
+            target = "a new shared IP"
+        else:
+            target = "shared IP %s%s" % (self._who(chosen), ", which %s=%s points at" % side[:2] if side else "")
+        raise PlanError("name", name, "already names shared IP %s; it cannot also name %s. A name belongs to one "
+                        "shared IP and an address never changes: delete one of them first"
+                        % (", ".join(self._who(a) for a in others), target), [a["id"] for a in others])
 
     def _who(self, addr):
         names = names_of(self.servers, addr["id"])

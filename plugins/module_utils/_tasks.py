@@ -17,7 +17,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._contract impor
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import Runner, StepsFailed
 from ansible_collections.failover.shared_ip.plugins.module_utils._read import labelled_by, together
-from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import resolve_network, resolve_servers
+from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import names_of, resolve_network, resolve_servers
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
 
 SETTLE_SECONDS = 0.5
@@ -41,7 +41,7 @@ def address(module):
     if chosen is None and params["name"]:
         # No members named: the name labels are on the holders of the network's shared IPs.
         read.read_details(cloud, snap, [a["id"] for a in snap.addresses])
-    found = decide.identify(snap, request, chosen)
+    found = identify(cloud, snap, request, chosen)
     if found:
         read.read_details(cloud, snap, [found["id"]])
     elif params["state"] == "present":
@@ -49,6 +49,26 @@ def address(module):
     before, steps = decide.decide_address(snap, request)
     after = module.converge(before, steps, known_ids=[a["id"] for a in snap.addresses])
     module.exit(before, after, steps)
+
+
+def identify(cloud, snap, request, chosen):
+    """decide.identify, with one holder of each other shared IP of the network read when a name is
+    about to be given to an address (a name belongs to one shared IP), or to name both sides of a
+    refusal."""
+    name = request.get("name")
+    try:
+        found = decide.identify(snap, request, chosen)
+    except PlanError:
+        if not name:
+            raise
+        read.read_holders(cloud, snap, snap.addresses)
+        decide.identify(snap, request, chosen)     # the same refusal, now naming every side it can
+        raise
+    if name and request.get("state", "present") == "present" and (
+            found is None or name not in names_of(list(snap.servers.values()), found["id"])):
+        read.read_holders(cloud, snap, [a for a in snap.addresses if found is None or a["id"] != found["id"]])
+        found = decide.identify(snap, request, chosen)
+    return found
 
 
 # ---------------------------------------------------------------- binding
@@ -69,8 +89,26 @@ def _locate(cloud, params, me):
         if not snap.addresses:
             _search_by_name(cloud, snap, me)
     read.read_details(cloud, snap, [a["id"] for a in snap.addresses])
-    found = snap.identity().find(ident_id=params["id"], address=params["address"], name=params["name"])
+    request = {"id": params["id"], "address": params["address"], "name": params["name"], "state": params["state"]}
+    try:
+        found = snap.identity().find(ident_id=params["id"], address=params["address"], name=params["name"])
+    except PlanError:
+        if not params["name"] or not snap.addresses:
+            raise
+        _network_addresses(cloud, snap, snap.addresses[0]["network_id"])
+        snap.identity().find(ident_id=params["id"], address=params["address"], name=params["name"])
+        raise
+    if found and params["name"] and params["state"] == "present" and params["name"] not in names_of(
+            list(snap.servers.values()), found["id"]):
+        _network_addresses(cloud, snap, found["network_id"])
+        found = snap.identity().find(ident_id=request["id"], address=request["address"], name=request["name"])
     return snap, found
+
+
+def _network_addresses(cloud, snap, network_id):
+    """The network's shared IPs and one holder of each: where else a name may be."""
+    snap.add_addresses(cloud.ip_addresses(network_id=network_id, type="shared"))
+    read.read_holders(cloud, snap, snap.addresses)
 
 
 def _search_by_name(cloud, snap, me):
@@ -208,12 +246,21 @@ def cluster(module):
     cloud = module.cloud
     snap = read.read_cluster(cloud, params["network"], params["servers"],
                              addresses=[e["address"] for e in entries if e.get("address")])
-    found = decide.cluster_identities(snap, entries)
+    try:
+        found = decide.cluster_identities(snap, entries)
+    except PlanError:
+        read.read_holders(cloud, snap, snap.addresses)
+        decide.cluster_identities(snap, entries)    # the same refusal, now naming every side it can
+        raise
     member_ids = set(s["id"] for s in snap.members_of(params["servers"]))
     interest = [a["id"] for a in found.values() if a]
     if params["exclusive"]:
         interest += [a["id"] for a in decide.stale_addresses(snap, entries, member_ids)]
     read.read_details(cloud, snap, interest)
+    named = [e for e in entries if found[e["name"]] is None
+             or e["name"] not in names_of(list(snap.servers.values()), found[e["name"]]["id"])]
+    if named:       # a name about to be given: it must be no other shared IP's (one holder of each read)
+        read.read_holders(cloud, snap, snap.addresses)
     found = decide.cluster_identities(snap, entries)
     plans = decide.decide_cluster(snap, request, entries, found)
     try:

@@ -198,10 +198,22 @@ def test_identity_refusals_name_both_sides(kwargs, message):
     assert str(err.value).startswith(message)
 
 
-def test_name_on_members_only():
-    """A name found on no member is a new shared IP, even if other servers use it for another cluster."""
-    assert find(name="web", member_ids={sid(5), sid(6)}) is None
+def test_a_name_belongs_to_one_shared_ip():
+    """The members' labels find it; a name seen on other servers read is not given to a new address."""
     assert find(name="web", member_ids={sid(2), sid(6)}) == aid(1)
+    assert find(servers=SERVERS, name="web", member_ids={sid(5), sid(6)}) is None
+    with pytest.raises(PlanError) as err:
+        find(name="web", member_ids={sid(5), sid(6)})
+    assert str(err.value) == ("name=web: already names shared IP %s (192.168.100.100) named web; it cannot also name "
+                              "a new shared IP. A name belongs to one shared IP and an address never changes: delete "
+                              "one of them first" % aid(1))
+    with pytest.raises(PlanError) as err:     # given to an unnamed address found by its address
+        find(name="web", address="192.168.100.103", member_ids={sid(6), sid(7)})
+    assert "it cannot also name shared IP %s (192.168.100.103), which address=192.168.100.103 points at" % aid(4) \
+        in str(err.value)
+    with pytest.raises(PlanError) as err:     # id and name point apart, the name's own address named too
+        find(name="db", ident_id=aid(1), member_ids={sid(1), sid(2)})
+    assert aid(1) in str(err.value) and aid(2) in str(err.value)
 
 
 def test_by_name_with_two_labels_is_ambiguous():

@@ -301,3 +301,26 @@ def test_cluster_asked_address_next_to_one_the_cloud_picks(sim, capsys):
                                 addresses=[{"name": "picked"}, {"name": "asked", "address": "192.168.100.100"}]),
                   capsys)
         assert [a["address"] for a in out["keepalived_vip_addresses"]] == ["192.168.100.101/24", "192.168.100.100/24"]
+
+
+def test_a_name_belongs_to_one_shared_ip(sim, capsys):
+    """Refused before any write, naming both shared IPs: the name's own and the one it would be given to."""
+    web = run(address, dict(PAIR, address="192.168.100.100", **login(sim)), capsys)["shared_ip"]
+    db = run(address, dict(PAIR, name="db", address="192.168.100.101", servers=["node03", "node04"], **login(sim)),
+             capsys)["shared_ip"]
+    unnamed = run(address, dict(login(sim), network="cluster-net", address="192.168.100.120",
+                                servers=["node07", "node08"]), capsys)["shared_ip"]
+    cases = [
+        (address, dict(PAIR, id=web["id"], name="db"), [web["id"], db["id"]]),
+        (address, dict(PAIR, name="web", address="192.168.100.120", servers=["node07", "node08"]),
+         [web["id"], unnamed["id"], "192.168.100.120"]),
+        (address, dict(PAIR, name="web", servers=["node05", "node06"]), [web["id"]]),
+        (binding, dict(name="web", address="192.168.100.101", server="node09"), [web["id"], db["id"]]),
+        (cluster, {"network": "cluster-net", "servers": ["node05", "node06"], "addresses": [{"name": "db"}]},
+         [db["id"]]),
+    ]
+    for module, args, named in cases:
+        out = refused(sim, capsys, module, args, "")
+        assert out["msg"].split("=", 1)[0].endswith("name"), out["msg"]
+        for text in named:
+            assert text in out["msg"], (text, out["msg"])
