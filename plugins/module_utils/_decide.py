@@ -162,6 +162,14 @@ def cluster_entries(request):
     return entries
 
 
+def cluster_members(snap, servers):
+    """The cluster's members as a whole, refused under the option ``servers``: each found, each with
+    one port on the network, and on PublicNet all in one public IP zone."""
+    chosen = members(snap, {"servers": servers})
+    rules.check_members(snap.network, chosen, list(snap.servers.values()))
+    return chosen
+
+
 def cluster_identities(snap, entries):
     """{name: existing address or None} for every entry, plus the addresses ``exclusive`` would delete."""
     found = {}

@@ -246,6 +246,7 @@ def cluster(module):
     cloud = module.cloud
     snap = read.read_cluster(cloud, params["network"], params["servers"],
                              addresses=[e["address"] for e in entries if e.get("address")])
+    decide.cluster_members(snap, params["servers"])
     try:
         found = decide.cluster_identities(snap, entries)
     except PlanError:

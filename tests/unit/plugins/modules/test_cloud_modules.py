@@ -324,3 +324,12 @@ def test_a_name_belongs_to_one_shared_ip(sim, capsys):
         assert out["msg"].split("=", 1)[0].endswith("name"), out["msg"]
         for text in named:
             assert text in out["msg"], (text, out["msg"])
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"servers": ["node01", "node99"]}, "servers=node99: no such server"),
+    ({"network": "public", "servers": ["node09", "node10"]}, "servers=[node09, node10]: PublicNet members must"),
+    ({"servers": ["node01", "solo"]}, "servers=solo: no such server"),
+])
+def test_cluster_members_are_refused_as_servers(sim, capsys, args, message):
+    refused(sim, capsys, cluster, dict(CLUSTER, addresses=[{"name": "web"}], **args), message)
