@@ -100,9 +100,16 @@ def decide_present(snap, request, chosen, found, adding=None):
 
 # ---------------------------------------------------------------- binding
 
-def decide_binding(snap, request, me, found):
-    """(before, steps) for one server's binding. me: the server; found: the address (exists)."""
+def decide_binding(snap, request, me, found, own=None):
+    """(before, steps) for one server's binding. me: the server; found: the address (exists).
+
+    own: whether this run itself left me associated (True) or disassociated (False), where the cloud
+    does not tell (internal view hidden): a later round of the same run needs not undo it again.
+    """
     before = snap.view(found)
+    for member in before["members"]:
+        if member["id"] == me["id"] and member["associated"] is None and own is not None:
+            member["associated"] = own
     name = request.get("name") or (before["name"] if before["name"] and "," not in before["name"] else None)
     if request.get("state", "present") == "absent":
         return before, plan.plan_absent(before, snap.servers, only=me["id"], name=name)

@@ -87,7 +87,7 @@ def _locate(cloud, params, me):
         if mine:
             snap.add_addresses([cloud.ip_address(mine)])
         if not snap.addresses:
-            _search_by_name(cloud, snap, me)
+            _search_by_name(cloud, snap, params["name"])
     read.read_details(cloud, snap, [a["id"] for a in snap.addresses])
     request = {"id": params["id"], "address": params["address"], "name": params["name"], "state": params["state"]}
     try:
@@ -111,11 +111,17 @@ def _network_addresses(cloud, snap, network_id):
     read.read_holders(cloud, snap, snap.addresses)
 
 
-def _search_by_name(cloud, snap, me):
-    """The server carries no label yet: the shared IPs on its networks, whose holders' labels tell."""
-    networks = sorted(set(p["network_id"] for p in cloud.ports(device_id=me["id"])))
-    if networks:
-        snap.add_addresses(cloud.ip_addresses(network_id=networks, type="shared"))
+def _search_by_name(cloud, snap, name):
+    """The server carries no label yet: the tenant's shared IPs (never its fixed addresses) and one
+    holder of each, whose labels tell which one ``name`` is. Only on this path: a member reads its own
+    label."""
+    probe = read.Snapshot()
+    probe.add_servers(snap.servers.values())
+    probe.add_addresses(cloud.ip_addresses(type="shared"))
+    read.read_holders(cloud, probe, probe.addresses)
+    snap.add_servers(probe.servers.values())
+    snap.add_ports(probe.ports.values())
+    snap.add_addresses(probe.identity().named(name))
 
 
 def binding(module):
@@ -136,13 +142,14 @@ def binding(module):
     taken = []
     settled = False
     fresh = True
+    own = None
     while True:
         snap = _binding_snapshot(cloud, snap, found["id"], me, fresh)
         fresh = False
         if snap is None:        # deleted meanwhile
             module.exit(first, None, taken, attempts=state.attempts)
         found = snap.address(found["id"])
-        before, steps = decide.decide_binding(snap, params, me, found)
+        before, steps = decide.decide_binding(snap, params, me, found, own)
         first = first if first is not None else before
         if not steps and taken and params["state"] == "absent" and not settled:
             # Another host's write that started before ours may still land and put our port back
@@ -167,6 +174,9 @@ def binding(module):
             module.unchanged += runner.unchanged
         taken += done
         _remember(me, found["id"], done)
+        for step in done:
+            if step.get("server_id") == me["id"] and step["action"] in ("associate", "disassociate"):
+                own = step["action"] == "associate"
         # All done: read back at once (another host may have replaced the list meanwhile); a lost
         # race: after a pause from the policy.
         if not state.pause(retry_after=0 if len(done) == len(steps) else None):
