@@ -89,19 +89,22 @@ def _locate(cloud, params, me):
         if not snap.addresses:
             _search_by_name(cloud, snap, params["name"])
     read.read_details(cloud, snap, [a["id"] for a in snap.addresses])
-    request = {"id": params["id"], "address": params["address"], "name": params["name"], "state": params["state"]}
+
+    def find():
+        return snap.identity().find(ident_id=params["id"], address=params["address"], name=params["name"])
+
     try:
-        found = snap.identity().find(ident_id=params["id"], address=params["address"], name=params["name"])
+        found = find()
     except PlanError:
         if not params["name"] or not snap.addresses:
             raise
         _network_addresses(cloud, snap, snap.addresses[0]["network_id"])
-        snap.identity().find(ident_id=params["id"], address=params["address"], name=params["name"])
+        find()          # the same refusal, now naming every side it can
         raise
     if found and params["name"] and params["state"] == "present" and params["name"] not in names_of(
             list(snap.servers.values()), found["id"]):
         _network_addresses(cloud, snap, found["network_id"])
-        found = snap.identity().find(ident_id=request["id"], address=request["address"], name=request["name"])
+        found = find()
     return snap, found
 
 
