@@ -19,6 +19,9 @@ description:
   - An address never changes. A task whose O(name) names a shared IP with another address, whose O(address)
     belongs to a shared IP with another name, or whose O(id) and O(name) disagree is refused before any write,
     naming both sides. To move a name to another address, delete the shared IP and create it again.
+  - A name belongs to one shared IP on a network. Before a name is given to an address (on create, or to an
+    address found by O(id) or O(address)), one member of each other shared IP of the network is read, and a
+    name found there is refused.
   - Every rule of the API that can be checked from what was read is checked before the first write, among
     them the port limit (counting each member port's own fixed addresses), PublicNet's quota and public IP
     zones, and a requested address that is a subnet's network, broadcast or gateway address or a member's

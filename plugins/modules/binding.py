@@ -69,7 +69,9 @@ seealso:
 notes:
   - Found by the same rules as M(failover.shared_ip.address). O(id), O(address) and O(name) must point at the
     same shared IP. By O(name), the server's own label is read first. A server that carries none yet finds the
-    label on the holders of the shared IPs of its networks.
+    label on one holder of each of the account's shared IPs (never its fixed addresses).
+  - A name belongs to one shared IP. Giving O(name) to an address that carries another name, or that the
+    name does not label while another shared IP of the network carries it, is refused naming both.
   - Before any write, joining is refused when the server's port is at its address limit (its own fixed
     addresses count) or, on PublicNet, when the server is in another public IP zone than the members.
   - A lost race is read again and retried after a pause with backoff and jitter, for at most O(attempts)
