@@ -211,14 +211,16 @@ class Cloud:
     # -- associations (compute endpoint) ---------------------------------------------------
 
     def associate(self, server_id, ip_id):
-        """Associate (PUT ``{"ip_association": {}}``). Returns the association, {} for an empty 2xx, or
-        ALREADY when the cloud answers that it exists: the work is done, nothing changed."""
+        """Associate (PUT ``{"ip_association": {}}``). Returns the association, {} for an empty 2xx (or
+        an "already exists" after a lost answer: our own first PUT), or ALREADY when the cloud answers
+        that it exists: the work is done, nothing changed."""
         try:
             body = self.client.put("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)),
                                    {"ip_association": {}})
         except ApiError as exc:
             if exc.already_associated:
-                return ALREADY
+                # After a repeat whose first answer was lost, it was most likely our own first PUT.
+                return {} if exc.uncertain else ALREADY
             raise
         return (body or {}).get("ip_association") or {}
 
