@@ -51,7 +51,7 @@ options:
     type: str
   identity_url:
     description:
-      - The identity (v2.0) endpoint.
+      - The identity (v2.0) endpoint, an C(https://) (or C(http://)) URL.
     type: str
     default: https://identity.api.rackspacecloud.com/v2.0
     aliases: [auth_endpoint]
@@ -77,7 +77,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for one answer. Calls that fail with 413, 429, 5xx or a lost connection are retried
+      - Seconds to wait for one answer, more than 0. Calls that fail with 413, 429, 5xx or a lost connection are retried
         with backoff (honouring C(Retry-After)); a create whose answer was lost is looked up, never repeated blindly.
     type: int
     default: 30
