@@ -15,6 +15,7 @@ Bytes are the sizes of the answers to the run's reads, read again after the run 
 
 import json
 import time
+from contextlib import ExitStack
 
 from tests.fakecloud.client import request
 from tools.cloud import DEMO_LOGIN, simulator
@@ -108,28 +109,36 @@ def _one(sim, inv, log, mode, latency_ms, extra, measure_bytes=False):
 
 
 def bench_account_sweep(work, inv, runs):
-    """A no-op `address` task per shared IP with ACCOUNT_SIZES servers in the account, at 0 ms."""
+    """A no-op `address` task per shared IP with ACCOUNT_SIZES servers in the account, at 0 ms. One simulator
+    per size, all up at once, and the no-op runs taken in turns over the sizes, so that a machine getting
+    busier or quieter during the sweep moves every size alike."""
     extra = cluster_vars()
     out = {"addresses": ADDRESSES, "sizes": {}}
-    for size in ACCOUNT_SIZES:
-        with simulator(work / f"fakecloud-{size}.log", extra_servers=size - len(SERVERS)) as sim:
-            in_account = sum(len(r["servers"]) for r in sim.state()["regions"].values())
-            step(f"account of {size} servers: cold converge (8 address tasks)")
-            _one(sim, inv, work / f"sweep-{size}-cold.log", "address", 0, extra)
-            noops = []
-            for i in range(runs):
+    noops = {size: [] for size in ACCOUNT_SIZES}
+    with ExitStack() as stack:
+        sims = {size: stack.enter_context(simulator(work / f"fakecloud-{size}.log",
+                                                    extra_servers=size - len(SERVERS)))
+                for size in ACCOUNT_SIZES}
+        for size, sim in sims.items():
+            step(f"account of {size} servers: cold converge (one cluster task)")
+            _one(sim, inv, work / f"sweep-{size}-cold.log", "cluster", 0, extra)  # the state the no-ops find
+        for i in range(runs):
+            for size, sim in sims.items():
                 step(f"account of {size} servers: no-op {i + 1}/{runs}")
                 one = _one(sim, inv, work / f"sweep-{size}-noop-{i + 1}.log", "address", 0, extra,
                            measure_bytes=(i == 0))
                 read = f", {one['bytes'] / 1024:.0f} kB read" if "bytes" in one else ""
                 detail(f"{one['seconds']:.1f}s, {one['reads']} reads, {one['writes']} writes{read}")
-                noops.append(one)
+                noops[size].append(one)
+        in_account = {size: sum(len(r["servers"]) for r in sim.state()["regions"].values())
+                      for size, sim in sims.items()}
+    for size, runs_of_size in noops.items():
         out["sizes"][str(size)] = {
-            "reads_per_address": summary([r["reads"] / ADDRESSES for r in noops]),
-            "kb_per_address": summary([r["bytes"] / 1024.0 / ADDRESSES for r in noops if "bytes" in r]),
-            "seconds": summary([r["seconds"] for r in noops]),
-            "writes": summary([r["writes"] for r in noops]),
-            "servers_in_account": in_account,
+            "reads_per_address": summary([r["reads"] / ADDRESSES for r in runs_of_size]),
+            "kb_per_address": summary([r["bytes"] / 1024.0 / ADDRESSES for r in runs_of_size if "bytes" in r]),
+            "seconds": summary([r["seconds"] for r in runs_of_size]),
+            "writes": summary([r["writes"] for r in runs_of_size]),
+            "servers_in_account": in_account[size],
         }
     small, large = (out["sizes"][str(s)] for s in (ACCOUNT_SIZES[0], ACCOUNT_SIZES[-1]))
     out["ratios"] = {key: large[key]["median"] / small[key]["median"]
