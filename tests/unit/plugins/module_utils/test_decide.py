@@ -54,8 +54,8 @@ def test_cluster_entries_refusals(addresses, message):
 
 
 def test_cluster_entries_default_to_all_members():
-    entries = decide.cluster_entries({"servers": NODES, "addresses": [{"name": "web"},
-                                                                     {"name": "adm", "servers": NODES[1:]}]})
+    items = [{"name": "web"}, {"name": "adm", "servers": NODES[1:]}]
+    entries = decide.cluster_entries({"servers": NODES, "addresses": items})
     assert [(e["servers"], e["associate"]) for e in entries] == [(NODES, True), (NODES[1:], True)]
 
 

@@ -146,8 +146,9 @@ LABELLED = [server(1, **WEB), server(2, **WEB), server(3, **{"failover-shared-ip
 ADDRS = [addr(1, 1, 2), addr(2, 1, 2), addr(3, 3, 4), addr(4, 6, 7)]
 
 
-def find(servers=LABELLED, addresses=ADDRS, **kwargs):
-    found = resolve.Identity(addresses, servers).find(**kwargs)
+def find(servers=None, addresses=None, **kwargs):
+    found = resolve.Identity(ADDRS if addresses is None else addresses, LABELLED if servers is None else servers)
+    found = found.find(**kwargs)
     return found["id"] if found else None
 
 

@@ -66,8 +66,10 @@ def test_public_quota_counts_what_is_asked_for():
 def test_port_room(fixed, shared, adding, fails):
     ports = {pid(1): port(1, *["192.168.100.%d" % (60 + i) for i in range(fixed)]), pid(2): port(2)}
     addresses = [addr(20 + i, 1, 2) for i in range(shared)]
-    call = lambda: rules.check_port_room(CLUSTER_NET, members(1, 2), ports, addresses, SERVERS,  # noqa: E731
-                                         adding={pid(1): adding, pid(2): 1})
+
+    def call():
+        rules.check_port_room(CLUSTER_NET, members(1, 2), ports, addresses, SERVERS, adding={pid(1): adding, pid(2): 1})
+
     if not fails:
         call()
         return

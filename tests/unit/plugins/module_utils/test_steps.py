@@ -91,12 +91,12 @@ def test_a_failed_association_writes_no_record():
 @pytest.mark.parametrize("record, calls", [(True, ["disassociate", "delete_metadata_item"]), (False, ["disassociate"])])
 def test_disassociate_removes_the_record_it_has(record, calls):
     cloud = Recorder()
-    steps_.perform(cloud, current(1, [1, 2], [1]), {"action": "disassociate", "server_id": sid(1), "port_id": pid(1),
-                                                     "record": record})
+    step = {"action": "disassociate", "server_id": sid(1), "port_id": pid(1), "record": record}
+    steps_.perform(cloud, current(1, [1, 2], [1]), step)
     assert [c[0] for c in cloud.calls] == calls
 
 
 def test_gone_is_done():
     cloud = Recorder(fail={"disassociate": ApiError("DELETE x", 404, "", "not associated")})
-    steps_.perform(cloud, current(1, [1, 2], [1]), {"action": "disassociate", "server_id": sid(1), "port_id": pid(1),
-                                                     "record": False})
+    step = {"action": "disassociate", "server_id": sid(1), "port_id": pid(1), "record": False}
+    steps_.perform(cloud, current(1, [1, 2], [1]), step)

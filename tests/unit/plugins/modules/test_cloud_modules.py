@@ -238,8 +238,8 @@ def test_cluster_check_real_repeat(sim, capsys):
         {"name": "web", "address": "192.168.100.100/24", "preferred": ["node02", "node01"]},
         {"name": "api", "address": "192.168.100.150/24"},
         {"name": "web6", "address": "fd00:100::100/64"}]
-    assert [[m["associated"] for m in ip["members"]] for ip in done["shared_ips"]] == [[True] * 3, [True] * 3,
-                                                                                     [True] * 2]
+    associated = [[m["associated"] for m in ip["members"]] for ip in done["shared_ips"]]
+    assert associated == [[True] * 3, [True] * 3, [True] * 2]
     requests.post(sim.url + "/_sim/reset", timeout=10)
     again = run(cluster, dict(CLUSTER, **login(sim)), capsys)
     assert not again["changed"] and again["actions"] == [] and writes(sim) == 0
