@@ -244,9 +244,10 @@ class Identity:
         if port_ids:
             wanted = set(port_ids)
             candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
-            # An address created by an earlier run whose labels were never written: adopt it only if no
-            # name claims it.
-            candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
+            if name is not None:
+                # An address created by an earlier run whose labels were never written: adopt it only
+                # if no name claims it.
+                candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
             if len(candidates) > 1:
                 option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
                 raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
