@@ -83,4 +83,4 @@ def test_report_shows_the_sweep_ratio_and_both_ways_of_declaring():
     assert f"ratio {ACCOUNT_SIZES[-1]:,}/{ACCOUNT_SIZES[0]}" in text
     assert "1.25x" in text and "5,000" in text
     assert "1 cluster task, no-op re-run" in text and "8 address tasks, cold converge" in text
-    assert "(wall - at 0 ms)/(path x lat.)" in text and "API span/(path x lat.)" in text and "1.10" in text
+    assert "(wall - at 0 ms)/(path x lat.)" in text and "span after login/(path x lat.)" in text and "1.10" in text
