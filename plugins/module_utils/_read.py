@@ -5,11 +5,12 @@
 Servers are read by id or by exact name, ports with ``network_id`` and ``device_id``, addresses
 with ``network_id`` and ``type=shared`` (or ``address``), holders by port id: no call grows with
 servers or addresses that have nothing to do with the task. Independent reads run together in a
-bounded pool; a no-op task reads in three rounds (network and servers; ports, addresses and
-subnets; the addresses' internal views and holders).
+bounded pool; a no-op task reads in two or three rounds (network and servers; ports, addresses and
+subnets; where needed, the addresses' internal views and holders).
 
 The internal view (``GET /ip_addresses/{id}/ports``) is used only when it answers: hidden (404),
-association state comes from this collection's own records in the members' metadata.
+association state comes from this collection's own records in the members' metadata. Where those
+records already say that every holder is associated, the view is not asked at all.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import LABEL_PREFIX, is_uuid
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import (
     Identity,
+    has_record,
     network_request,
     resolve_network,
     view,
@@ -167,6 +169,12 @@ def _asked_reader(cloud, network_id, address):
     return read
 
 
+def recorded(snap, addr):
+    """Whether every port of ``addr`` is held by a server read that carries our association record."""
+    ports = addr.get("port_ids") or []
+    return bool(ports) and all(has_record(snap.servers.get(snap.holders.get(p)), addr["id"]) for p in ports)
+
+
 def read_details(cloud, snap, address_ids):
     """Complete the snapshot for the addresses of interest: their internal views (when the cloud
     answers them), the devices of their ports not read yet, and those servers (labels, records)."""
@@ -174,7 +182,9 @@ def read_details(cloud, snap, address_ids):
     unknown_ports = sorted(set(p for a in addresses for p in a.get("port_ids") or [] if p not in snap.holders))
     calls = []
     if snap.internal_view is not False:
-        calls += [(("view", a["id"]), cloud.ip_address_ports, a["id"]) for a in addresses]
+        # Where this collection's records already say that every holder is associated, the view
+        # would tell nothing more that a run acts on: it is asked only where a record is missing.
+        calls += [(("view", a["id"]), cloud.ip_address_ports, a["id"]) for a in addresses if not recorded(snap, a)]
     if unknown_ports:
         calls.append(("ports", lambda: cloud.ports(ids=unknown_ports)))
     found = together(calls)

@@ -102,14 +102,15 @@ seealso:
   - module: failover.shared_ip.address_info
   - module: failover.shared_ip.auth
 notes:
-  - Reads are targeted and never grow with the rest of the account. A no-op run makes 5 read calls in three
+  - Reads are targeted and never grow with the rest of the account. A no-op run makes 4 read calls in two
     rounds of calls made side by side (the network and the members; the members' ports and the network's
-    shared IPs; the address's holders), plus the identity call unless O(auth_token) is given. Associations of
-    one address run in parallel (at most 8 at a time).
+    shared IPs), plus the identity call unless O(auth_token) is given. Associations of one address run in
+    parallel (at most 8 at a time).
   - Whether a member is associated is known from the cloud's internal view where it answers, else from this
     collection's own record in the member's metadata (C(failover-shared-ip-associated:<id>)), written only
-    after the association succeeded and removed when it is undone. A member without either is associated
-    again; the cloud's answer that the association exists counts as done and as no change.
+    after the association succeeded and removed when it is undone. The view is asked only where a member
+    lacks that record. A member without either is associated again; the cloud's answer that the
+    association exists counts as done and as no change.
   - Use M(failover.shared_ip.cluster) to declare every shared IP of a cluster in one task.
   - When a call fails half-way, the module fails with what was done and what was not; running it again
     converges from there. A create whose answer was lost is looked up before it is ever sent again.

@@ -105,14 +105,16 @@ seealso:
   - module: failover.shared_ip.address_info
   - module: failover.shared_ip.auth
 notes:
-  - A no-op run reads in three rounds of calls made side by side (the network and the members; their ports,
-    the network's shared IPs and subnets; the shared IPs' holders and states), plus the identity call unless
-    O(auth_token) is given. The count grows with the members and the shared IPs of the cluster, never with
-    the rest of the account.
+  - A no-op run reads in two rounds of calls made side by side (the network and the members; their ports,
+    the network's shared IPs and subnets), plus the identity call unless O(auth_token) is given. Holders that
+    are not members, and the cloud's internal view where a member lacks this collection's record, take a
+    third round. The count grows with the members and the shared IPs of the cluster, never with the rest of
+    the account.
   - Whether a member is associated is known from the cloud's internal view where it answers, else from this
     collection's own record in the member's metadata (C(failover-shared-ip-associated:<id>)), written only
-    after the association succeeded. A member without either is associated again; the cloud's answer that the
-    association exists counts as done and as no change.
+    after the association succeeded. The view is asked only where a member lacks that record. A member
+    without either is associated again; the cloud's answer that the association exists counts as done and
+    as no change.
   - When a call fails half-way, the module fails with what was done and what was not; running it again
     converges from there.
 """
