@@ -184,8 +184,13 @@ class CloudModule:
 
     @property
     def cloud(self):
+        """The Cloud, logged in before the read step's parallel calls start (one login, done here
+        rather than by whichever thread of the pool comes first)."""
         if self._cloud is None:
-            self._cloud = Cloud(self.client())
+            client = self.client()
+            if not (client.token and client.network_url and client.compute_url):
+                client.authenticate()
+            self._cloud = Cloud(client)
         return self._cloud
 
     # -- errors ------------------------------------------------------------------------------
