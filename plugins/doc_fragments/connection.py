@@ -28,7 +28,7 @@ options:
     type: str
   auth_token:
     description:
-      - A token that is already valid, as returned by M(failover.shared_ip.auth) in RV(failover.shared_ip.auth#module:auth_token).
+      - A token that is already valid, as returned in RV(failover.shared_ip.auth#module:auth_token).
       - Skips the identity call. Needs O(network_url) and O(compute_url), since a ready token comes without a service catalog.
       - When credentials are set as well, they are used to get a new token if this one has expired.
     type: str
@@ -51,7 +51,7 @@ options:
     type: str
   identity_url:
     description:
-      - The identity (v2.0) endpoint.
+      - The identity (v2.0) endpoint, an C(https://) (or C(http://)) URL.
     type: str
     default: https://identity.api.rackspacecloud.com/v2.0
     aliases: [auth_endpoint]
@@ -77,7 +77,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for one answer. Calls that fail with 413, 429, 5xx or a lost connection are retried
+      - Seconds to wait for one answer, more than 0. Calls that fail with 413, 429, 5xx or a lost connection are retried
         with backoff (honouring C(Retry-After)); a create whose answer was lost is looked up, never repeated blindly.
     type: int
     default: 30

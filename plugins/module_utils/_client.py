@@ -2,25 +2,25 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The HTTP client of the cloud: identity, endpoints, retries, re-authentication, pages, errors.
 
+Make one with ``Client.from_options(**connection_options)``: it reads the credentials file and
+checks every option before any request (ConfigError: ``"option=value: reason"``); ``Client()``
+itself only stores what it is given. The first call logs in (or ``authenticate()`` does).
+
 Requests go to a service ("network" or "compute") with a path relative to its endpoint
-(``/ip_addresses``). Every failure is an ApiError whose ``call`` shows the path from the
-service's version root (``POST /v2.0/ip_addresses``, ``GET /v2/123456/servers/detail``).
-GET, PUT and DELETE are repeated on 413, 429, 5xx and connection errors; a POST is repeated
-only when it surely did not run (413, 429, 401 before re-authentication, connection refused);
-otherwise it raises UncertainWrite.
+(``/ip_addresses``). Every failure is an ApiError (_errors.py) whose ``call`` shows the path from
+the service's version root (``POST /v2.0/ip_addresses``, ``GET /v2/123456/servers/detail``) and
+whose ``kind`` classifies it. GET, PUT and DELETE are repeated on 413, 429, 5xx and connection
+errors (RetryPolicy, _retry.py); a POST is repeated only when it surely did not run (413, 429,
+401 before re-authentication, connection refused); otherwise it raises UncertainWrite. A refused
+connection or a host name that does not resolve is repeated at most twice, within a fraction of
+a second. Any 2xx is success, with or without a body (the verbs return None for an empty body).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
+import contextlib
+import os
 import threading
 import time
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
 
 try:
     import requests
@@ -33,6 +33,9 @@ except ImportError as _exc:  # pragma: no cover - exercised only without request
     REQUESTS_IMPORT_ERROR = _exc
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import (  # noqa: F401 (re-exported)
+    CONFIG,
+    NO_ANSWER,
+    UNREACHABLE,
     ApiError,
     AuthError,
     ConfigError,
@@ -46,14 +49,16 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._http import (
     json_body as _json,
     next_href as _next_href,
     surely_unsent as _surely_unsent,
+    unreachable as _unreachable,
+    url_problem,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._identity import (  # noqa: F401 (re-exported)
     COMPUTE,
     DEFAULT_IDENTITY_URL,
     NETWORK,
     Access,
+    Credentials,
     auth_body,
-    credentials_from_file,
     expand_url,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import (
@@ -67,58 +72,118 @@ USER_AGENT = "failover.shared_ip (python-requests)"
 _SERVICES = {"network": NETWORK, "compute": COMPUTE}
 
 
+class Reply:
+    """One answer of the cloud: ``status``, ``reason``, ``headers``, ``body`` (decoded JSON; its text
+    when it is not JSON; None when empty), ``attempts`` made, ``uncertain`` (an earlier attempt may
+    have taken effect) and ``done_earlier`` (a DELETE's 404 after such an attempt)."""
+
+    __slots__ = ("status", "reason", "headers", "body", "attempts", "uncertain", "done_earlier")
+
+    def __init__(self, resp, attempts=1, uncertain=False, done_earlier=False):
+        self.status = resp.status_code
+        self.reason = resp.reason
+        self.headers = resp.headers
+        self.body = _json(resp, text=True)
+        self.attempts = attempts
+        self.uncertain = uncertain
+        self.done_earlier = done_earlier
+
+    def json(self):
+        """The body when it is JSON, else None."""
+        return self.body if isinstance(self.body, (dict, list)) else None
+
+    def __repr__(self):
+        return "Reply(status=%r, attempts=%r, uncertain=%r)" % (self.status, self.attempts, self.uncertain)
+
+
+@contextlib.contextmanager
+def _masked(secrets):
+    """ConfigErrors raised inside show no secret of ``secrets`` (a list that may grow meanwhile),
+    not even one pasted into another option."""
+    try:
+        yield
+    except ConfigError as exc:
+        exc.mask(secrets)
+        raise
+
+
+def _check_timeout(timeout):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ConfigError("must be a positive number of seconds", option="timeout", value=timeout)
+
+
+def _check_url(option, url):
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError(problem, option=option, value=url)
+
+
 class Client:
     """A session with the cloud. Thread-safe: one client may serve a small pool of threads.
 
-    Credentials: ``username`` with ``api_key`` (preferred) or ``password``; or a ready
-    ``auth_token`` with ``network_url`` and ``compute_url`` (which may hold ``{region}`` and
-    ``{tenant_id}``); or a pyrax ``credentials`` file. Explicit values win over the file's.
+    Build it with ``Client.from_options()``; the constructor stores checked values only:
+    ``credentials`` (a Credentials), ``identity_url``, the given ``network_url``/``compute_url``
+    (None: from the catalog), ``timeout`` (seconds), ``retry`` (a RetryPolicy), ``session``.
     """
 
-    def __init__(self, username=None, api_key=None, password=None, auth_token=None, tenant_id=None,
-                 credentials=None, region=None, identity_url=DEFAULT_IDENTITY_URL, network_url=None,
-                 compute_url=None, validate_certs=True, ca_path=None, timeout=30,
-                 max_retries=5, max_retry_time=60, session=None, sleep=None, rng=None):
-        if not HAS_REQUESTS:
-            raise ConfigError("the Python library requests is required (%s)" % REQUESTS_IMPORT_ERROR)
-        if credentials:
-            from_file = credentials_from_file(credentials)
-            username = username or from_file["username"]
-            if not (api_key or password):
-                api_key = from_file["api_key"]
-            region = region or from_file["region"]
-        if api_key or password:
-            if not username:
-                raise ConfigError("username is required with %s" % ("api_key" if api_key else "password"))
-        elif username and not auth_token:
-            raise ConfigError("username %s given without api_key or password" % username)
-        elif not auth_token:
-            raise ConfigError("no credentials: set username and api_key (or password), credentials, "
-                              "or auth_token with network_url and compute_url")
-        if auth_token and not (network_url and compute_url):
-            missing = [n for n, v in (("network_url", network_url), ("compute_url", compute_url)) if not v]
-            raise ConfigError("auth_token needs %s: a ready token comes without a service catalog"
-                              % " and ".join(missing))
-        self.username = username
-        self._api_key = api_key
-        self._password = password
-        self.token = auth_token
-        self.tenant_id = tenant_id
+    def __init__(self, credentials, identity_url=DEFAULT_IDENTITY_URL, network_url=None, compute_url=None,
+                 timeout=30, retry=None, session=None):
+        self.credentials = credentials
+        self.username = credentials.username
+        self.token = credentials.auth_token
+        self.tenant_id = credentials.tenant_id
+        self.region = credentials.region
         self.expires = None
-        self.region = region.upper() if region else None
-        self.identity_url = (identity_url or DEFAULT_IDENTITY_URL).rstrip("/")
+        self.identity_url = identity_url.rstrip("/")
         self._given_urls = {"network": network_url, "compute": compute_url}
-        self.network_url = None
-        self.compute_url = None
+        ready = bool(self.token and network_url and compute_url)  # a ready token: the endpoints as given
+        self.network_url = network_url.rstrip("/") if ready else None
+        self.compute_url = compute_url.rstrip("/") if ready else None
         self.timeout = timeout
-        self.retry = RetryPolicy(max_retries=max_retries, max_retry_time=max_retry_time, sleep=sleep, rng=rng)
+        self.retry = retry or RetryPolicy()
         self.on_request = []
         self._lock = threading.RLock()
-        self._session = session or requests.Session()
-        self._session.verify = ca_path if ca_path else bool(validate_certs)
-        self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        if auth_token:
-            self._set_urls()
+        self._session = session
+
+    @classmethod
+    def from_options(cls, username=None, api_key=None, password=None, auth_token=None, tenant_id=None,
+                     credentials=None, region=None, identity_url=DEFAULT_IDENTITY_URL, network_url=None,
+                     compute_url=None, validate_certs=True, ca_path=None, timeout=30,
+                     max_retries=5, max_retry_time=60, session=None, sleep=None, rng=None):
+        """A Client from the connection options (the modules' names), every one checked before any
+        request. Credentials: ``username`` with ``api_key`` (preferred) or ``password``; or a ready
+        ``auth_token`` with ``network_url`` and ``compute_url`` (which may hold ``{region}`` and
+        ``{tenant_id}``); or a pyrax ``credentials`` file. Explicit values win over the file's.
+        Raises ConfigError naming the option and the value (never a secret's value)."""
+        if not HAS_REQUESTS:
+            raise ConfigError("the Python library requests is required (%s)" % REQUESTS_IMPORT_ERROR)
+        secrets = [s for s in (api_key, password, auth_token) if s]
+        with _masked(secrets):  # a secret pasted into another option is not shown either
+            creds = Credentials.resolve(username=username, api_key=api_key, password=password, auth_token=auth_token,
+                                        tenant_id=tenant_id, credentials=credentials, region=region)
+            secrets.extend(creds.secrets())  # the file's too
+            if auth_token and not (network_url and compute_url):
+                missing = [n for n, v in (("network_url", network_url), ("compute_url", compute_url)) if not v]
+                raise ConfigError("auth_token needs %s: a ready token comes without a service catalog"
+                                  % " and ".join(missing))
+            _check_timeout(timeout)
+            identity_url = identity_url or DEFAULT_IDENTITY_URL
+            if creds.can_log_in():
+                _check_url("identity_url", identity_url)
+            given = {"network_url": network_url, "compute_url": compute_url}
+            for option, url in given.items():
+                if url is not None:
+                    _check_url(option, url)
+                    if auth_token:  # no login will tell the tenant or the region: fill them in now
+                        given[option] = expand_url(url, creds.region, creds.tenant_id, option=option)
+            if ca_path and not os.path.exists(os.path.expanduser(ca_path)):
+                raise ConfigError("no such file or directory", option="ca_path", value=ca_path)
+            retry = RetryPolicy(max_retries=max_retries, max_retry_time=max_retry_time, sleep=sleep, rng=rng)
+            session = session or requests.Session()
+            session.verify = os.path.expanduser(ca_path) if ca_path else bool(validate_certs)
+            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            return cls(creds, identity_url=identity_url, network_url=given["network_url"],
+                       compute_url=given["compute_url"], timeout=timeout, retry=retry, session=session)
 
     def __repr__(self):
         return "Client(username=%r, tenant_id=%r, region=%r, network_url=%r, compute_url=%r)" % (
@@ -127,30 +192,37 @@ class Client:
     # -- identity ---------------------------------------------------------------------------
 
     def _secrets(self):
-        return [s for s in (self._api_key, self._password, self.token) if s]
-
-    def _can_authenticate(self):
-        return bool(self.username and (self._api_key or self._password))
+        return self.credentials.secrets() + ([self.token] if self.token else [])
 
     def authenticate(self):
-        """Get a token (POST /v2.0/tokens) and pick the endpoints of the region. Returns self."""
+        """Log in now (POST /v2.0/tokens) and pick the endpoints of the region. Returns self.
+
+        With a ready token (no username and secret) it only fills in the given endpoints."""
         with self._lock:
-            return self._authenticate()
+            if self.credentials.can_log_in():
+                return self._authenticate()
+            self._set_urls()
+            return self
 
     def _authenticate(self):
         url = self.identity_url + "/tokens"
         call = "POST %s/tokens" % display_root(self.identity_url)
-        body = auth_body(self.username, self._api_key, self._password)
-        resp = self._send("POST", url, call, None, body, token=None, uncertain_post=False)
-        if resp.status_code >= 400:
-            raise self._error(call, resp, AuthError)
-        access = Access(_json(resp))
+        creds = self.credentials
+        body = auth_body(creds.username, creds.api_key, creds.password)
+        reply = self._send("POST", url, call, None, body, token=None, uncertain_post=False)
+        if reply.status in (404, 405):
+            raise self._error(call, reply, AuthError, note="no identity service answers at %s: check identity_url%s"
+                              % (url, "" if display_root(self.identity_url) else " (it usually ends in /v2.0)"))
+        if reply.status >= 400:
+            raise self._error(call, reply, AuthError)
+        access = Access(reply.json())
         if not access.token:
-            raise AuthError(call, resp.status_code, "BadResponse", "the answer holds no token")
-        self.token = access.token
-        self.expires = access.expires
+            raise AuthError(call, reply.status, "BadResponse", "the answer of %s holds no token" % url)
+        # Endpoints first, the token last: a thread that sees the token also sees both endpoints.
         self.tenant_id = access.tenant_id or self.tenant_id
         self._set_urls(access, call)
+        self.expires = access.expires
+        self.token = access.token
         return self
 
     def _set_urls(self, access=None, call=None):
@@ -159,23 +231,28 @@ class Client:
             self.region = (access.default_region or (regions[0] if len(regions) == 1 else "")).upper() or None
             if not self.region:
                 raise AuthError(call, None, "NoRegion", "the account has no default region; set region (one of %s)"
-                                % ", ".join(regions))
+                                % (", ".join(regions) or "none"), kind=CONFIG)
         for name, service in _SERVICES.items():
-            url = expand_url(self._given_urls[name], self.region, self.tenant_id)
+            url = expand_url(self._given_urls[name], self.region, self.tenant_id, option=name + "_url")
             if url is None and access is not None:
                 url = access.endpoint(service, self.region)
                 if url is None:
-                    raise AuthError(call, None, "EndpointNotFound", "the catalog has no %s (%s) endpoint in region %s; "
-                                    "it has: %s" % (service[0], service[1], self.region,
-                                                    ", ".join(access.regions(service)) or "none"))
+                    raise AuthError(call, None, "EndpointNotFound",
+                                    "the catalog has no usable %s (%s) endpoint in region %s (the %s service is in "
+                                    "%s); it lists: %s" % (service[0], service[1], self.region, service[1],
+                                                           ", ".join(access.regions(service)) or "no region",
+                                                           access.services()), kind=CONFIG)
             setattr(self, name + "_url", url.rstrip("/"))
 
+    def _ready(self):
+        return bool(self.token and self.network_url and self.compute_url)
+
     def _ensure_auth(self):
-        if self.token and self.network_url:
+        if self._ready():
             return
         with self._lock:
-            if not (self.token and self.network_url):
-                self._authenticate()
+            if not self._ready():
+                self.authenticate()
 
     def _reauthenticate(self, stale_token):
         """Get a new token unless another thread already did since ``stale_token`` was used."""
@@ -186,9 +263,9 @@ class Client:
     # -- requests ---------------------------------------------------------------------------
 
     def _endpoint(self, service):
-        self._ensure_auth()
         if service not in _SERVICES:
             raise ValueError("service must be network or compute, not %r" % (service,))
+        self._ensure_auth()
         return getattr(self, service + "_url")
 
     def _call_name(self, method, service, url):
@@ -199,66 +276,79 @@ class Client:
         return "%s %s%s" % (method, display_root(base), rest)
 
     def request(self, method, service, path, params=None, body=None, url=None):
-        """One call with re-authentication and retries; returns the requests.Response (status < 400)."""
+        """One call with re-authentication and retries; returns a Reply (any 2xx or 3xx).
+
+        ``body`` is sent as JSON with ``Content-Type: application/json`` whenever it is not None,
+        an empty dict included."""
         base = self._endpoint(service)
         url = url or base + path
         call = scrub(self._call_name(method, service, url), self._secrets())
         reauthenticated = False
         while True:
             token = self.token
-            resp = self._send(method, url, call, params, body, token=token, uncertain_post=True)
-            if resp.status_code == 401 and not reauthenticated and self._can_authenticate():
+            reply = self._send(method, url, call, params, body, token=token, uncertain_post=True)
+            if reply.status == 401 and not reauthenticated and self.credentials.can_log_in():
                 self._reauthenticate(token)
                 reauthenticated = True
                 continue
-            if resp.status_code >= 400 and not resp.done_earlier:
-                if resp.status_code == 401:
-                    raise self._error(call, resp, AuthError)
-                raise self._error(call, resp, ApiError, attempts=resp.attempts, uncertain=resp.uncertain)
-            return resp
+            if reply.status >= 400 and not reply.done_earlier:
+                if reply.status == 401:
+                    raise self._error(call, reply, AuthError)
+                raise self._error(call, reply, ApiError)
+            return reply
 
     def _send(self, method, url, call, params, body, token, uncertain_post):
-        """Send with retries; returns the last response (any status) or raises for lost answers."""
+        """Send with retries; returns the last Reply (any status) or raises for lost answers."""
         state = self.retry.start()
         uncertain = False
+        session = self._session or self._new_session()
         while True:
             headers = {"X-Auth-Token": token} if token else {}
             started = time.monotonic()
             try:
-                resp = self._session.request(method, url, params=params, json=body, headers=headers,
-                                             timeout=self.timeout)
+                resp = session.request(method, url, params=params, json=body, headers=headers, timeout=self.timeout)
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema) as exc:
+                self._notify(method, call, None, time.monotonic() - started)
+                raise ApiError(call, None, type(exc).__name__, self._describe(exc, url), kind=UNREACHABLE) from None
             except requests.RequestException as exc:
                 self._notify(method, call, None, time.monotonic() - started)
-                unsent = _surely_unsent(exc)
+                unsent, gone = _surely_unsent(exc), _unreachable(exc)
+                kind = UNREACHABLE if gone else NO_ANSWER
                 if method not in IDEMPOTENT and not unsent and uncertain_post:
                     raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc, url),
-                                         attempts=state.retries + 1, uncertain=True)
-                delay = state.next_delay()
+                                         attempts=state.attempts, uncertain=True, kind=kind) from None
+                delay = state.next_delay(unreachable=gone)
                 if delay is None:
                     raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
-                                   attempts=state.retries + 1, uncertain=uncertain)
+                                   attempts=state.attempts, uncertain=uncertain, kind=kind) from None
                 uncertain = uncertain or not unsent
-                state.wait(delay)
+                state.wait(delay, unreachable=gone)
                 continue
             self._notify(method, call, resp.status_code, time.monotonic() - started)
-            resp.attempts = state.retries + 1
-            resp.uncertain = uncertain
-            resp.done_earlier = False
             status = resp.status_code
+            reply = Reply(resp, attempts=state.attempts, uncertain=uncertain)
             if status < 400:
-                return resp
+                return reply
             if method == "DELETE" and status == 404 and uncertain:
-                resp.done_earlier = True  # an earlier attempt whose answer was lost did the job
-                return resp
+                reply.done_earlier = True  # an earlier attempt whose answer was lost did the job
+                return reply
             if status >= 500 and method not in IDEMPOTENT and uncertain_post:
-                raise self._error(call, resp, UncertainWrite, attempts=state.retries + 1, uncertain=True)
+                raise self._error(call, reply, UncertainWrite, uncertain=True)
             if not retryable_status(status):
-                return resp
-            delay = state.next_delay(self._retry_after(resp))
+                return reply
+            delay = state.next_delay(self._retry_after(reply))
             if delay is None:
-                return resp
+                return reply
             uncertain = uncertain or status >= 500
             state.wait(delay)
+
+    def _new_session(self):
+        with self._lock:
+            if self._session is None:
+                self._session = requests.Session()
+                self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            return self._session
 
     def _notify(self, method, call, status, elapsed):
         for hook in list(self.on_request):
@@ -268,25 +358,26 @@ class Client:
         return scrub(_describe(exc, url), self._secrets())
 
     @staticmethod
-    def _retry_after(resp):
-        seconds = parse_retry_after(resp.headers.get("Retry-After"))
-        if seconds is None:
-            body = _json(resp)
-            if isinstance(body, dict) and isinstance(body.get("overLimit"), dict):
-                seconds = parse_retry_after(body["overLimit"].get("retryAfter"))
+    def _retry_after(reply):
+        seconds = parse_retry_after(reply.headers.get("Retry-After"))
+        body = reply.json()
+        if seconds is None and isinstance(body, dict) and isinstance(body.get("overLimit"), dict):
+            seconds = parse_retry_after(body["overLimit"].get("retryAfter"))
         return seconds
 
-    def _error(self, call, resp, cls=ApiError, attempts=1, uncertain=False):
-        type_, message = parse_error_body(_json(resp, text=True), resp.reason)
-        return cls(call, resp.status_code, type_, scrub(message, self._secrets()),
-                   attempts=attempts, uncertain=uncertain)
+    def _error(self, call, reply, cls=ApiError, uncertain=None, note=None):
+        type_, message = parse_error_body(reply.body, reply.reason)
+        if note:
+            message = "%s (%s)" % (note, message) if message else note
+        return cls(call, reply.status, type_, scrub(message, self._secrets()), attempts=reply.attempts,
+                   uncertain=reply.uncertain if uncertain is None else uncertain)
 
     # -- verbs ------------------------------------------------------------------------------
 
     def get(self, service, path, params=None):
-        """GET; returns (status, body). A 404 raises ApiError with status 404."""
-        resp = self.request("GET", service, path, params=params)
-        return resp.status_code, _json(resp)
+        """GET; returns (status, body). A 404 raises ApiError with status 404 (kind not_found)."""
+        reply = self.request("GET", service, path, params=params)
+        return reply.status, reply.json()
 
     def list(self, service, path, key, params=None):
         """GET every page of a collection (``{key}_links`` rel=next) and return all ``key`` items."""
@@ -294,8 +385,11 @@ class Client:
         items = []
         url, seen = base + path, set()
         while url:
-            resp = self.request("GET", service, path, params=params, url=url)
-            body = _json(resp) or {}
+            reply = self.request("GET", service, path, params=params, url=url)
+            body = reply.json() or {}
+            if not isinstance(body, dict) or not isinstance(body.get(key) or [], list):
+                raise ApiError(scrub(self._call_name("GET", service, url), self._secrets()), reply.status,
+                               "BadResponse", "the answer holds no %s list" % key)
             items.extend(body.get(key) or [])
             url = _next_href(body.get(key + "_links"), base)
             if url in seen:
@@ -305,12 +399,14 @@ class Client:
         return items
 
     def post(self, service, path, body):
-        """POST; returns the body. Never repeated blindly: a lost answer or 5xx raises UncertainWrite."""
-        return _json(self.request("POST", service, path, body=body))
+        """POST; returns the body (None when empty). Never repeated blindly: a lost answer or 5xx
+        raises UncertainWrite."""
+        return self.request("POST", service, path, body=body).json()
 
     def put(self, service, path, body=None):
-        """PUT; returns the body (None when empty)."""
-        return _json(self.request("PUT", service, path, body=body))
+        """PUT; returns the body, None when the 2xx answer has none. ``body`` None sends no body;
+        ``{"ip_association": {}}`` (or ``{}``) is sent as JSON with its Content-Type."""
+        return self.request("PUT", service, path, body=body).json()
 
     def delete(self, service, path):
         """DELETE. A 404 after an attempt whose answer was lost counts as done."""

@@ -2,18 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The cloud's operations, typed: networks, ports, servers, metadata, shared IPs, associations."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover
-    from urllib import quote
+import re
+from urllib.parse import quote
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ApiError, UncertainWrite
 
 ZONE_KEY = "RAX-PUBLIC-IP-ZONE-ID:publicIPZoneId"
+ALREADY = "already done"
 _SAFE = "-._~:@!$&'()*+,;="
 
 
@@ -54,37 +49,63 @@ class Cloud:
 
     # -- network endpoint: networks and ports ----------------------------------------------
 
-    def networks(self):
-        return self.client.list("network", "/networks", "networks")
+    def networks(self, name=None):
+        """Networks, filtered by their name label when given (the list is the tenant's, not the account's servers')."""
+        return self.client.list("network", "/networks", "networks", params={"name": name} if name else None)
+
+    def network(self, network_id):
+        """One network by id, or None."""
+        try:
+            return self.client.get("network", "/networks/%s" % _seg(network_id))[1]["network"]
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def subnets(self, network_id):
-        """The network's subnets (cidr, ip_version): a network lists only their ids."""
+        """The network's subnets (cidr, ip_version, gateway_ip): a network lists only their ids."""
         return self.client.list("network", "/subnets", "subnets", params={"network_id": network_id})
 
-    def with_subnets(self, network):
-        """`network` with its subnet ids replaced by the subnets themselves (one call, none if already done)."""
+    def with_subnets(self, network, subnets=None):
+        """``network`` with its subnet ids replaced by the subnets themselves (read unless given)."""
         ids = [s for s in network.get("subnets") or [] if not isinstance(s, dict)]
         if not ids:
             return network
-        found = self.subnets(network["id"])
+        found = self.subnets(network["id"]) if subnets is None else subnets
         return dict(network, subnets=[s for s in found if s.get("id") in ids] or found)
 
-    def ports(self, network_id=None, device_id=None):
+    def ports(self, network_id=None, device_id=None, ids=None):
+        """Ports, filtered: ``device_id`` and ``ids`` may be lists (repeated filters, OR-ed)."""
         params = {}
         if network_id:
             params["network_id"] = network_id
         if device_id:
             params["device_id"] = device_id
+        if ids:
+            params["id"] = list(ids)
         return self.client.list("network", "/ports", "ports", params=params or None)
 
     # -- compute endpoint: servers and metadata --------------------------------------------
 
-    def servers(self, name=None):
-        params = {"name": name} if name else None
-        return [normalise_server(s) for s in self.client.list("compute", "/servers/detail", "servers", params=params)]
+    def servers(self, name=None, names=None):
+        """Servers whose name is exactly ``name`` (or one of ``names``, in one call). Nova's filter is an
+        unanchored regular expression: it is anchored and escaped here, and the answer compared exactly."""
+        wanted = [name] if name is not None else list(names or [])
+        params = None
+        if wanted:
+            escaped = [re.escape(n) for n in sorted(set(wanted))]
+            params = {"name": "^%s$" % escaped[0] if len(escaped) == 1 else "^(%s)$" % "|".join(escaped)}
+        found = [normalise_server(s) for s in self.client.list("compute", "/servers/detail", "servers", params=params)]
+        return [s for s in found if not wanted or s["name"] in wanted]
 
     def server(self, server_id):
-        return normalise_server(self.client.get("compute", "/servers/%s" % _seg(server_id))[1]["server"])
+        """One server by id, or None."""
+        try:
+            return normalise_server(self.client.get("compute", "/servers/%s" % _seg(server_id))[1]["server"])
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def metadata(self, server_id):
         body = self.client.get("compute", "/servers/%s/metadata" % _seg(server_id))[1] or {}
@@ -175,39 +196,33 @@ class Cloud:
         self.client.delete("network", "/ip_addresses/%s" % _seg(ip_id))
 
     def ip_address_ports(self, ip_id):
-        """The ports that hold the address: [{id, device_id, service}] (service "none" or "compute")."""
-        return self.client.list("network", "/ip_addresses/%s/ports" % _seg(ip_id), "ip_addresses_ports")
+        """The ports that hold the address: [{id, device_id, service}] (service "none" or "compute").
 
-    # -- associations (compute endpoint) ---------------------------------------------------
-
-    def associations(self, server_id):
-        return self.client.list("compute", "/servers/%s/ip_associations" % _seg(server_id), "ip_associations")
-
-    def association(self, server_id, ip_id):
-        """The association of the address with the server, or None."""
+        This is the cloud's internal view, hidden from tenants on the real cloud: None when it does
+        not answer (404), and the caller does without it.
+        """
         try:
-            body = self.client.get("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)))[1]
+            return self.client.list("network", "/ip_addresses/%s/ports" % _seg(ip_id), "ip_addresses_ports")
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        return body["ip_association"]
+
+    # -- associations (compute endpoint) ---------------------------------------------------
 
     def associate(self, server_id, ip_id):
-        """Associate (PUT). Look first: an existing association is answered 400 by the cloud.
-
-        Only when an earlier attempt of this PUT lost its answer is that 400 resolved by reading
-        the association back.
-        """
+        """Associate (PUT ``{"ip_association": {}}``). Returns the association, {} for an empty 2xx (or
+        an "already exists" after a lost answer: our own first PUT), or ALREADY when the cloud answers
+        that it exists: the work is done, nothing changed."""
         try:
-            body = self.client.put("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)))
+            body = self.client.put("compute", "/servers/%s/ip_associations/%s" % (_seg(server_id), _seg(ip_id)),
+                                   {"ip_association": {}})
         except ApiError as exc:
-            if exc.status == 400 and exc.uncertain:
-                found = self.association(server_id, ip_id)
-                if found is not None:
-                    return found
+            if exc.already_associated:
+                # After a repeat whose first answer was lost, it was most likely our own first PUT.
+                return {} if exc.uncertain else ALREADY
             raise
-        return body["ip_association"]
+        return (body or {}).get("ip_association") or {}
 
     def disassociate(self, server_id, ip_id):
         """Disassociate (DELETE). A 404 raises ApiError unless an earlier attempt's answer was lost."""

@@ -2,16 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTP details of the client: how calls are named, next pages, bodies, unsent requests."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
-
-try:
-    from urllib.parse import urlsplit, urlunsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit, urlunsplit
+import socket
+from urllib.parse import urlsplit, urlunsplit
 
 _VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)?$")
 
@@ -26,6 +19,8 @@ def display_root(url):
 
 
 def json_body(resp, text=False):
+    """The decoded JSON body of a response; None when empty; its text (``text=True``) or None when
+    it is not JSON."""
     if not resp.content:
         return None
     try:
@@ -65,16 +60,45 @@ _NOISE = re.compile(r"^(<[^>]*>|HTTPS?ConnectionPool\([^)]*\)): ")
 
 
 def describe(exc, url):
-    """A short human text for a failed connection: the innermost reason and the host it concerned."""
+    """A short human text for a failed connection: the innermost reason and the URL (without its query)."""
     reason = ""
     for cause in _causes(exc):
         text = _NOISE.sub("", str(cause)).strip()
         if text and "Max retries exceeded" not in text:
             reason = text
-    return "%s (%s)" % (reason or type(exc).__name__, urlsplit(url).netloc)
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]  # never a user:password@ part
+    return "%s (%s)" % (reason or type(exc).__name__, urlunsplit((parts.scheme, host, parts.path, "", "")))
 
 
 def surely_unsent(exc):
     """True when the request never reached the server (refused connection, connect timeout)."""
     unsent = ("ConnectTimeout", "NewConnectionError", "ConnectionRefusedError", "NameResolutionError")
     return any(type(cause).__name__ in unsent for cause in _causes(exc))
+
+
+def unreachable(exc):
+    """True when the host refused the connection or its name did not resolve: nothing listens there,
+    or there is no such host. Unlike a timeout or a 503, waiting seldom helps."""
+    for cause in _causes(exc):
+        if isinstance(cause, (ConnectionRefusedError, socket.gaierror)):
+            return True
+        if type(cause).__name__ == "NameResolutionError":
+            return True
+    return False
+
+
+def url_problem(url):
+    """Why ``url`` can never be called, or None: it needs http(s)://host. A typo is caught here,
+    before any request, instead of being retried."""
+    try:
+        parts = urlsplit(str(url))
+        if parts.port == 0:
+            return "port 0 cannot be called"
+    except ValueError as exc:  # a port that is not a number, a broken IPv6 literal
+        return "not a URL (%s)" % exc
+    if parts.scheme not in ("http", "https"):
+        return "needs a scheme and a host, like https://identity.api.rackspacecloud.com/v2.0"
+    if not parts.hostname:
+        return "names no host"
+    return None

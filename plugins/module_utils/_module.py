@@ -1,15 +1,11 @@
 # Private to the failover.shared_ip collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one base of the cloud modules: connection options, client, errors, running a plan.
+"""The one base of the cloud modules: connection options, client, errors, running the steps.
 
-Every module takes the same way through: parameters -> client -> read the current
-state -> plan (_plan.py) -> apply the plan (check mode: apply it to a copy) -> result
-and diff.
+Every module takes the same way through: parameters -> client -> read step (_read) -> decide step
+(_decide, pure) -> apply step (here: the steps performed, or in check mode applied to a copy with
+the same transition function) -> result and diff. The flows themselves are in _tasks.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 import traceback
@@ -17,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
+from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import (
     DEFAULT_IDENTITY_URL,
     HAS_REQUESTS,
@@ -25,9 +21,9 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ApiError,
     Client,
 )
-from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import Cloud
-
-POOL_SIZE = 8
+from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY, Cloud
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError
+from ansible_collections.failover.shared_ip.plugins.module_utils._read import POOL_SIZE
 
 CONNECTION_SPEC = dict(
     username=dict(type="str", fallback=(env_fallback, ["RAX_USERNAME"])),
@@ -71,33 +67,70 @@ class StepsFailed(Exception):
         self.not_done = not_done
         first = failed[0][1]
         self.error = first
-        super(StepsFailed, self).__init__(
+        super().__init__(
             "%s (while trying to %s). Done: %s. Not done: %s. Run again to converge."
-            % (first, "; ".join(plan.describe(s) for s, _e in failed),
-               "; ".join(plan.describe(s) for s in done) or "nothing",
-               "; ".join(plan.describe(s) for s in not_done) or "nothing"))
+            % (first, "; ".join(steps_.describe(s) for s, _e in failed),
+               "; ".join(steps_.describe(s) for s in done) or "nothing",
+               "; ".join(steps_.describe(s) for s in not_done) or "nothing"))
 
 
 class Runner:
-    """Performs plan steps with a Cloud; per-server steps of one phase run in a bounded pool."""
+    """Performs steps with a Cloud: the parallel kinds of one phase in a bounded pool.
 
-    def __init__(self, cloud, known_ids=None, pool_size=POOL_SIZE):
+    ``unchanged`` collects the steps the cloud answered were already done (an association that
+    exists): they change nothing.
+    """
+
+    def __init__(self, cloud, context=None, pool_size=POOL_SIZE):
         self.cloud = cloud
-        self.known_ids = known_ids
+        self.context = context or {}
         self.pool_size = pool_size
+        self.unchanged = []
 
     def run(self, state, steps, done=None):
         done = [] if done is None else done
-        phases = plan.phases(steps)
+        phases = steps_.phases(steps)
         for index, phase in enumerate(phases):
             results, failed = self._run_phase(state, phase)
             for step, result in results:
-                state = plan.apply_step(state, step, result)
+                state = steps_.apply_step(state, step, result)
                 done.append(step)
+                if result is ALREADY:
+                    self.unchanged.append(step)
             if failed:
                 rest = [s for p in phases[index + 1:] for s in p]
                 raise StepsFailed(state, done, failed, rest)
         return state
+
+    def run_many(self, plans):
+        """{key: (state, steps)} -> {key: state after}, the plans side by side (a pool of their own).
+
+        A failure in one plan lets the others finish; then StepsFailed reports all of them, its
+        ``state`` being {key: state} as far as each got.
+        """
+        keys = [k for k, (_s, steps) in plans.items() if steps]
+        after = dict((k, state) for k, (state, _steps) in plans.items())
+        outcomes = {}
+
+        def one(key):
+            done = []
+            try:
+                return True, self.run(plans[key][0], plans[key][1], done), done
+            except StepsFailed as exc:
+                return False, exc, done
+
+        if keys:
+            with ThreadPoolExecutor(max_workers=min(self.pool_size, len(keys))) as pool:
+                outcomes = dict(zip(keys, pool.map(one, keys)))
+        failures = [(k, o) for k, o in outcomes.items() if not o[0]]
+        for key, (ok, out, _done) in outcomes.items():
+            after[key] = out if ok else out.state
+        if failures:
+            done = [s for k in keys for s in outcomes[k][2]]
+            failed = [f for _k, (_ok, exc, _d) in failures for f in exc.failed]
+            not_done = [s for _k, (_ok, exc, _d) in failures for s in exc.not_done]
+            raise StepsFailed(after, done, failed, not_done)
+        return after
 
     def _run_phase(self, state, phase):
         if len(phase) == 1:
@@ -111,46 +144,18 @@ class Runner:
 
     def _one(self, state, step):
         try:
-            return True, self.perform(state, step)
+            return True, steps_.perform(self.cloud, state, step, self.context)
         except ApiError as exc:
             return False, exc
 
-    def perform(self, state, step):
-        action, cloud = step["action"], self.cloud
-        ip_id = state["id"] if state else None
-        if action == "create":
-            return cloud.create_ip_address(step["network_id"], step["version"], port_ids=step["port_ids"],
-                                           ip_address=step.get("ip_address"), known_ids=self.known_ids)
-        if action == "set_ports":
-            return cloud.set_ip_address_ports(ip_id, step["port_ids"])
-        if action == "associate":
-            return cloud.associate(step["server_id"], ip_id)
-        if action == "disassociate":
-            return _gone_is_done(cloud.disassociate, step["server_id"], ip_id)
-        if action == "label":
-            return cloud.set_metadata_item(step["server_id"], step["key"], ip_id)
-        if action == "unlabel":
-            return _gone_is_done(cloud.delete_metadata_item, step["server_id"], step["key"])
-        if action == "delete":
-            return _gone_is_done(cloud.delete_ip_address, ip_id)
-        raise ValueError("unknown step %r" % (action,))
-
-
-def _gone_is_done(call, *args):
-    """A removal whose target is already gone reached its goal (another run or host did it)."""
-    try:
-        return call(*args)
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-
 
 class CloudModule:
-    """AnsibleModule with the connection options, a lazy Cloud, and the plan runner."""
+    """AnsibleModule with the connection options, a lazy Cloud, and the step runner."""
+
+    result_key = "shared_ip"
 
     def __init__(self, argument_spec, mutually_exclusive=None, required_together=None, required_by=None,
-                 **kwargs):
+                 result_key="shared_ip", **kwargs):
         spec = dict(CONNECTION_SPEC)
         spec.update(argument_spec)
         rules = dict((k, list(v) if isinstance(v, list) else dict(v)) for k, v in CONNECTION_RULES.items())
@@ -159,24 +164,33 @@ class CloudModule:
         rules["required_by"].update(required_by or {})
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **dict(rules, **kwargs))
         self.params = self.module.params
+        self.result_key = result_key
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._cloud = None
+        self.unchanged = []
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
 
     def client(self, **overrides):
-        """A Client from the connection options; a key taken from the environment is masked too."""
+        """A Client from the connection options (checked there, errors name the option); a key taken
+        from the environment is masked too."""
         args = connection_params(dict(self.params, **overrides))
         if args["api_key"]:
             self.module.no_log_values.add(args["api_key"])
-        try:
-            return Client(**args)
-        except ApiError as exc:
-            self.fail_api(exc)
+        return Client.from_options(**args)
 
     @property
     def cloud(self):
+        """The Cloud, logged in before the read step's parallel calls start (one login, done here
+        rather than by whichever thread of the pool comes first)."""
         if self._cloud is None:
-            self._cloud = Cloud(self.client())
+            client = self.client()
+            if not (client.token and client.network_url and client.compute_url):
+                client.authenticate()
+            self._cloud = Cloud(client)
         return self._cloud
 
     # -- errors ------------------------------------------------------------------------------
@@ -192,34 +206,50 @@ class CloudModule:
         """Run func; turn ApiError, PlanError and StepsFailed into fail_json."""
         try:
             return func(*args, **kwargs)
-        except plan.PlanError as exc:
+        except PlanError as exc:
             self.fail_plan(exc)
         except StepsFailed as exc:
             self.module.fail_json(msg=str(exc), failure=exc.error.failure(),
-                                  done=[plan.describe(s) for s in exc.done],
-                                  not_done=[plan.describe(s) for s in exc.not_done] +
-                                  [plan.describe(s) for s, _e in exc.failed],
+                                  done=[steps_.describe(s) for s in exc.done],
+                                  not_done=[steps_.describe(s) for s in exc.not_done] +
+                                  [steps_.describe(s) for s, _e in exc.failed],
                                   **{self.result_key: exc.state or {}})
         except ApiError as exc:
             self.fail_api(exc)
         except Exception as exc:  # a bug: say so, with the traceback for -vvv
             self.module.fail_json(msg="%s: %s" % (type(exc).__name__, exc), exception=traceback.format_exc())
 
-    result_key = "shared_ip"
-
     # -- one way through -------------------------------------------------------------------------
 
-    def converge(self, before, steps, known_ids=None):
+    def converge(self, before, steps, **context):
         """The state after the steps: applied to a copy in check mode, performed otherwise."""
         if self.module.check_mode or not steps:
-            return plan.apply_all(before, steps)
-        return Runner(self.cloud, known_ids=known_ids).run(before, steps)
+            return steps_.apply_all(before, steps)
+        runner = Runner(self.cloud, context=context)
+        try:
+            return runner.run(before, steps)
+        finally:
+            self.unchanged += runner.unchanged
+
+    def converge_many(self, plans, **context):
+        """{key: (before, steps)} -> {key: after}, side by side (check mode: applied to copies)."""
+        if self.module.check_mode:
+            return dict((k, steps_.apply_all(b, s)) for k, (b, s) in plans.items())
+        runner = Runner(self.cloud, context=context)
+        try:
+            return runner.run_many(plans)
+        finally:
+            self.unchanged += runner.unchanged
+
+    def changed(self, steps):
+        """Steps that changed something: all of them, less those the cloud found already done."""
+        return [s for s in steps if not any(s is u for u in self.unchanged)]
 
     def exit(self, before, after, steps, **result):
         """exit_json with changed, the actions taken (or that would be), and the diff."""
         result.setdefault(self.result_key, after or {})
-        result["changed"] = bool(steps)
-        result["actions"] = [plan.describe(s) for s in steps]
+        result["changed"] = bool(self.changed(steps))
+        result["actions"] = [steps_.describe(s) for s in steps]
         if self.module._diff:
-            result["diff"] = {"before": plan.diff_view(before), "after": plan.diff_view(after)}
+            result["diff"] = {"before": steps_.diff_view(before), "after": steps_.diff_view(after)}
         self.module.exit_json(**result)

@@ -1,17 +1,34 @@
 # Private to the failover.shared_ip collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""When to repeat a request and how long to wait: exponential backoff with full jitter."""
+"""When to repeat a request and how long to wait: exponential backoff with full jitter.
 
-from __future__ import absolute_import, division, print_function
+RetryPolicy is the one place for backoff in the collection: the client's retries and the modules'
+own rounds (a lost race repeated after a pause) both take their delays from it. Three ways in::
 
-__metaclass__ = type
+    policy = RetryPolicy.for_attempts(params["attempts"], option="attempts", base=0.05, cap=0.5)
+
+    # 1. a function repeated while should_retry(exc) says so; the last error is raised
+    result = policy.retrying(read_and_write, should_retry=lambda exc: exc.requires_disassociation)
+
+    # 2. a loop of your own: pause() waits the next delay, False once the budget is spent
+    state = policy.start()
+    while not done():
+        if not state.pause():
+            raise GaveUp(state.attempts)
+
+    # 3. just the number: policy.sleep_for(n) is the delay before repeat n (0-based), jittered
+"""
 
 import datetime
 import email.utils
 import random
 import time
 
+from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ConfigError
+
 RETRY_STATUSES = frozenset([413, 429])
+UNREACHABLE_RETRIES = 2        # a refused connection or an unknown host name: at most this many repeats,
+UNREACHABLE_DELAY = 0.1        # after this many seconds (then twice that): it is not a passing fault
 IDEMPOTENT = frozenset(["GET", "PUT", "DELETE", "HEAD"])
 
 
@@ -58,11 +75,16 @@ class RetryPolicy:
 
     ``max_retries`` repeats at most, ``max_retry_time`` seconds in all (time spent in requests
     plus the delays chosen), delays ``uniform(0, min(cap, base * 2 ** n))`` ("full jitter"), or
-    the server's Retry-After when it gives one. ``sleep`` and ``rng`` are injectable for tests.
+    the server's Retry-After when it gives one. An unreachable host (connection refused, name not
+    resolved) is repeated at most ``UNREACHABLE_RETRIES`` times after short fixed delays: waiting
+    longer does not make it come up, and a user should hear of it in well under a second.
+    ``sleep``, ``rng`` and ``clock`` are injectable for tests. Bad bounds raise ConfigError.
     """
 
     def __init__(self, max_retries=5, max_retry_time=60.0, base=0.5, cap=30.0, sleep=None, rng=None,
-                 clock=None):
+                 clock=None, option="max_retries"):
+        _check_number(option, max_retries, minimum=0, integer=True)
+        _check_number("max_retry_time", max_retry_time, minimum=0)
         self.max_retries = max_retries
         self.max_retry_time = max_retry_time
         self.base = base
@@ -71,8 +93,37 @@ class RetryPolicy:
         self.rng = rng or random.Random()
         self.clock = clock or time.monotonic
 
+    @classmethod
+    def for_attempts(cls, attempts, option="attempts", **kwargs):
+        """A policy of ``attempts`` tries in all (1 = no repeat); 0 or less raises ConfigError."""
+        _check_number(option, attempts, minimum=1, integer=True)
+        kwargs.setdefault("max_retry_time", float("inf"))
+        return cls(max_retries=attempts - 1, option=option, **kwargs)
+
     def start(self):
         return RetryState(self)
+
+    def sleep_for(self, retry):
+        """The jittered delay before repeat number ``retry`` (0-based), without waiting."""
+        return self.rng.uniform(0, min(self.cap, self.base * (2 ** retry)))
+
+    def retrying(self, func, should_retry, *args, **kwargs):
+        """``func(*args, **kwargs)``, repeated after a pause while it raises an exception for which
+        ``should_retry(exc)`` is true and the count and time budgets last; then that exception."""
+        state = self.start()
+        while True:
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:  # pylint: disable=broad-except  # re-raised unless should_retry says so
+                if not should_retry(exc) or not state.pause():
+                    raise
+
+
+def _check_number(option, value, minimum, integer=False):
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        raise ConfigError("must be %s of at least %s" % ("a whole number" if integer else "a number", minimum),
+                          option=option, value=value)
 
 
 class RetryState:
@@ -81,30 +132,54 @@ class RetryState:
     def __init__(self, policy):
         self.policy = policy
         self.retries = 0
+        self.unreachable = 0
         self.started = policy.clock()
         self.slept_chosen = 0.0
         self.slept_real = 0.0
+
+    @property
+    def attempts(self):
+        """Attempts made so far (the first one included)."""
+        return self.retries + 1
 
     def spent(self):
         """Seconds used so far, counting delays as chosen (an injected sleep may not really wait)."""
         return self.policy.clock() - self.started - self.slept_real + self.slept_chosen
 
-    def next_delay(self, retry_after=None):
-        """The delay before the next attempt, or None when the count or time budget is used up."""
+    def next_delay(self, retry_after=None, unreachable=False):
+        """The delay before the next attempt, or None when the count or time budget is used up.
+
+        ``unreachable``: the host refused the connection or its name did not resolve; at most
+        UNREACHABLE_RETRIES short repeats, whatever the policy's own count.
+        """
         policy = self.policy
         if self.retries >= policy.max_retries:
             return None
-        if retry_after is not None:
+        if unreachable:
+            if self.unreachable >= UNREACHABLE_RETRIES:
+                return None
+            delay = UNREACHABLE_DELAY * (2 ** self.unreachable)
+        elif retry_after is not None:
             delay = float(retry_after)
         else:
-            delay = policy.rng.uniform(0, min(policy.cap, policy.base * (2 ** self.retries)))
+            delay = policy.sleep_for(self.retries)
         if self.spent() + delay > policy.max_retry_time:
             return None
         return delay
 
-    def wait(self, delay):
+    def wait(self, delay, unreachable=False):
         self.retries += 1
+        if unreachable:
+            self.unreachable += 1
         before = self.policy.clock()
         self.policy.sleep(delay)
         self.slept_real += self.policy.clock() - before
         self.slept_chosen += delay
+
+    def pause(self, retry_after=None):
+        """Wait before the next attempt; False (without waiting) when the budget is spent."""
+        delay = self.next_delay(retry_after)
+        if delay is None:
+            return False
+        self.wait(delay)
+        return True

@@ -1,10 +1,6 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: address
 short_description: One shared IP on Rackspace Cloud Networks and its members
@@ -17,8 +13,19 @@ description:
     but not associated forwards no traffic.
   - Which member answers for the address is decided on the servers themselves (keepalived, see the role
     C(failover.shared_ip.keepalived_vip)).
-  - An existing address is found by O(id), else by O(address), else by O(name), else as the one shared IP
-    on O(network) whose ports are exactly the members.
+  - An existing address is found by O(id), O(address) and O(name) (its label on the members), which must all
+    point at the same shared IP, else as the one unnamed shared IP on O(network) whose ports are exactly the
+    members.
+  - An address never changes. A task whose O(name) names a shared IP with another address, whose O(address)
+    belongs to a shared IP with another name, or whose O(id) and O(name) disagree is refused before any write,
+    naming both sides. To move a name to another address, delete the shared IP and create it again.
+  - A name belongs to one shared IP on a network. Before a name is given to an address (on create, or to an
+    address found by O(id) or O(address)), one member of each other shared IP of the network is read, and a
+    name found there is refused.
+  - Every rule of the API that can be checked from what was read is checked before the first write, among
+    them the port limit (counting each member port's own fixed addresses), PublicNet's quota and public IP
+    zones, and a requested address that is a subnet's network, broadcast or gateway address or a member's
+    own fixed address.
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
@@ -36,12 +43,13 @@ options:
   network:
     description:
       - The network of the address. V(public) (PublicNet), an isolated network's name label, or a network UUID.
-      - V(servicenet) is refused, the cloud allows no shared IPs there.
+      - ServiceNet (V(servicenet), its listed name V(private), or its UUID) is refused, the cloud allows no
+        shared IPs there.
       - Required with O(state=present). With O(state=absent), O(id) may be given instead.
     type: str
   servers:
     description:
-      - The member servers, by name or UUID. At least two. Their order does not matter.
+      - The member servers, by name (exact) or UUID. At least two. Their order does not matter.
       - Each must have exactly one port on O(network); use O(ports) otherwise.
       - Mutually exclusive with O(ports). One of them is required with O(state=present).
     type: list
@@ -89,13 +97,21 @@ options:
     choices: [present, absent]
     default: present
 seealso:
+  - module: failover.shared_ip.cluster
   - module: failover.shared_ip.binding
   - module: failover.shared_ip.address_info
   - module: failover.shared_ip.auth
 notes:
-  - Reads are few and do not grow with the member count. A no-op run with O(name) makes 4 read calls
-    (networks, servers, addresses of the network, ports of the address), plus the identity call unless
-    O(auth_token) is given. Associations of one address run in parallel (at most 8 at a time).
+  - Reads are targeted and never grow with the rest of the account. A no-op run makes 4 read calls in two
+    rounds of calls made side by side (the network and the members; the members' ports and the network's
+    shared IPs), plus the identity call unless O(auth_token) is given. Associations of one address run in
+    parallel (at most 8 at a time).
+  - Whether a member is associated is known from the cloud's internal view where it answers, else from this
+    collection's own record in the member's metadata (C(failover-shared-ip-associated:<id>)), written only
+    after the association succeeded and removed when it is undone. The view is asked only where a member
+    lacks that record. A member without either is associated again; the cloud's answer that the
+    association exists counts as done and as no change.
+  - Use M(failover.shared_ip.cluster) to declare every shared IP of a cluster in one task.
   - When a call fails half-way, the module fails with what was done and what was not; running it again
     converges from there. A create whose answer was lost is looked up before it is ever sent again.
 """
@@ -109,49 +125,48 @@ EXAMPLES = r"""
   register: cloud_auth
   no_log: true
 
-- name: Create a shared IP for two web servers
-  failover.shared_ip.address:
-    network: cluster-net
-    name: web
-    servers: [web01, web02]
-  register: web_vip
+- name: Every cloud task of the block uses that login (set once, for the action group)
   module_defaults:
     group/failover.shared_ip.cloud: "{{ cloud_auth.auth }}"
+  block:
+    - name: Create a shared IP for two web servers
+      failover.shared_ip.address:
+        network: cluster-net
+        name: web
+        servers: [web01, web02]
+      register: web_vip
 
-- name: Grow it to three members (web03 joins and is associated)
-  failover.shared_ip.address:
-    network: cluster-net
-    name: web
-    servers: [web01, web02, web03]
-    auth_token: "{{ cloud_auth.auth.auth_token }}"
-    network_url: "{{ cloud_auth.auth.network_url }}"
-    compute_url: "{{ cloud_auth.auth.compute_url }}"
+    - name: Grow it to three members (web03 joins and is associated)
+      failover.shared_ip.address:
+        network: cluster-net
+        name: web
+        servers: [web01, web02, web03]
 
-- name: Shrink it (web01 is disassociated, then its port is removed)
-  failover.shared_ip.address:
-    network: cluster-net
-    name: web
-    servers: [web02, web03]
+    - name: Shrink it (web01 is disassociated, then its port is removed)
+      failover.shared_ip.address:
+        network: cluster-net
+        name: web
+        servers: [web02, web03]
 
-- name: Ask for a specific IPv6 address
-  failover.shared_ip.address:
-    network: cluster-net
-    name: web6
-    version: 6
-    address: fd00:100::80
-    servers: [web02, web03]
+    - name: Ask for a specific IPv6 address
+      failover.shared_ip.address:
+        network: cluster-net
+        name: web6
+        version: 6
+        address: fd00:100::80
+        servers: [web02, web03]
 
-- name: A public shared IP (members in one public IP zone)
-  failover.shared_ip.address:
-    network: public
-    name: www
-    servers: [web02, web03]
+    - name: A public shared IP (members in one public IP zone)
+      failover.shared_ip.address:
+        network: public
+        name: www
+        servers: [web02, web03]
 
-- name: Delete it
-  failover.shared_ip.address:
-    network: cluster-net
-    name: web
-    state: absent
+    - name: Delete it
+      failover.shared_ip.address:
+        network: cluster-net
+        name: web
+        state: absent
 """
 
 RETURN = r"""
@@ -229,7 +244,10 @@ shared_ip:
           returned: success
           sample: 8d2f4c6e-3a1b-4c5d-9e8f-7a6b5c4d3e21
         associated:
-          description: Whether the server is associated (the port's service is C(compute)).
+          description:
+            - Whether the server is associated (the port's service is C(compute)).
+            - V(null) when the cloud does not tell (its internal view is hidden) and this collection holds no
+              record of an association it made.
           type: bool
           returned: success
           sample: true
@@ -258,119 +276,8 @@ not_done:
   sample: ["associate web02", "label web01 failover-shared-ip:web"]
 """
 
-import ipaddress
-
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
-
-
-class Current:
-    """What the cloud holds for this task, read with as few calls as the answer needs."""
-
-    def __init__(self, cloud, params):
-        self.cloud = cloud
-        self.params = params
-        if params["id"] is not None:
-            plan.check_uuid("id", params["id"])
-        if params["network"]:
-            self.network = plan.resolve_network(cloud.networks(), params["network"])
-            self.addresses = cloud.ip_addresses(network_id=self.network["id"])
-        else:
-            found = cloud.ip_address(params["id"])
-            self.addresses = [found] if found else []
-            self.network = {"id": found["network_id"]} if found else None
-        self.servers = cloud.servers()
-        self.ports = None
-        self.found = plan.find_address(self.addresses, self.servers, ident_id=params["id"],
-                                       address=params["address"], name=params["name"])
-        self.services = cloud.ip_address_ports(self.found["id"]) if self.found else []
-
-    def members(self):
-        """The members asked for: {server_id: port_id}; the network's ports are listed only if needed."""
-        specs = self.params["servers"] or self.params["ports"]
-        if not specs:
-            return None
-        chosen = None if self.params["ports"] else plan.resolve_servers(self.servers, specs)
-        known = [dict(p, network_id=self.network["id"]) for p in self.services]
-        if known:
-            try:
-                return self._match(known, specs, chosen)
-            except PlanError:
-                pass
-        return self._match(self.all_ports(), specs, chosen)
-
-    def _match(self, ports, specs, chosen):
-        if chosen is None:
-            return plan.port_servers(self.network, ports, self.servers, specs)
-        return plan.server_ports(self.network, ports, chosen)
-
-    def all_ports(self):
-        if self.ports is None:
-            self.ports = self.cloud.ports(network_id=self.network["id"])
-        return self.ports
-
-    def adopt_by_members(self, members):
-        """No id/address given and nothing labelled: the one address with exactly these ports."""
-        if self.found or self.params["id"] or self.params["address"] or not members:
-            return
-        self.found = plan.find_address(self.addresses, self.servers, name=self.params["name"],
-                                       port_ids=list(members.values()))
-        if self.found:
-            self.services = self.cloud.ip_address_ports(self.found["id"])
-
-    def view(self):
-        return plan.view(self.found, self.services, self.servers)
-
-
-def present(module, current, members):
-    params = module.params
-    if current.found is None:
-        if params["id"]:
-            raise PlanError("id", params["id"], "no shared IP with this id on network %s"
-                            % plan.network_label(current.network))
-        version = params["version"] or _version_of(params["address"]) or 4
-        network = module.cloud.with_subnets(current.network)
-        plan.check_new_address(network, version, params["address"])
-        plan.check_members(network, members, current.servers, current.addresses, new_address=True)
-        return None, plan.plan_create(network, version, members, current.servers, address=params["address"],
-                                      associate=params["associate"], name=params["name"])
-    found = current.found
-    if params["version"] and found.get("version") != params["version"]:
-        raise PlanError("version", params["version"], "shared IP %s (%s) is IPv%s"
-                        % (found["id"], found.get("address"), found.get("version")))
-    if params["address"] and not plan.same_ip(found.get("address"), params["address"]):
-        raise PlanError("address", params["address"], "shared IP %s found by its %s has address %s; an address "
-                        "never changes, delete it first" % (found["id"], "id" if params["id"] else "name",
-                                                            found.get("address")))
-    plan.check_members(current.network, members, current.servers, current.addresses)
-    before = current.view()
-    wanted = set(members) if params["associate"] else ()
-    return before, plan.plan_present(before, members, current.servers, associate_ids=wanted, name=params["name"])
-
-
-def _version_of(address):
-    try:
-        return ipaddress.ip_address(u"%s" % address).version if address else None
-    except ValueError:
-        raise PlanError("address", address, "not an IPv4 or IPv6 address")
-
-
-def run(module):
-    params = module.params
-    plan.check_name(params["name"])
-    current = Current(module.cloud, params)
-    if params["state"] == "present":
-        members = current.members()
-        current.adopt_by_members(members)
-        before, steps = present(module, current, members)
-    else:
-        if current.found is None and (params["servers"] or params["ports"]) and current.network:
-            current.adopt_by_members(current.members())
-        before = current.view()
-        steps = plan.plan_absent(before, current.servers) if before else []
-    after = module.converge(before, steps, known_ids=[a["id"] for a in current.addresses])
-    module.exit(before, after, steps)
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import address
 
 
 def main():
@@ -392,7 +299,7 @@ def main():
                      ("state", "absent", ["id", "address", "name", "servers", "ports"], True)],
         required_one_of=[["network", "id"]],
     )
-    module.guard(run, module)
+    module.guard(address, module)
 
 
 if __name__ == "__main__":

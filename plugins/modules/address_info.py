@@ -1,10 +1,6 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: address_info
 short_description: List shared IPs with their members, bindings and names
@@ -12,7 +8,11 @@ version_added: 0.1.0
 description:
   - Lists the account's shared IPs in the region, each with its members, whether each member is associated
     (the port's C(service)), and the name label found on the members.
-  - Fixed IPs (a server's own address) are not listed, unless a name label or O(id) points at them.
+  - Only shared IPs are listed (C(type=shared)). O(id) finds any address.
+  - Reads are filtered by every option given. With O(name) alone, the holders of the account's shared IPs
+    are read to find the label.
+  - Whether a member is associated comes from the cloud's internal view where it answers, else from this
+    collection's records (see M(failover.shared_ip.address)); V(null) when neither tells.
 author: failover.shared_ip developers (@failover)
 extends_documentation_fragment:
   - failover.shared_ip.connection
@@ -70,7 +70,7 @@ EXAMPLES = r"""
 RETURN = r"""
 shared_ips:
   description:
-    - The shared IPs found, sorted by address, each in the shape M(failover.shared_ip.address) returns as
+    - The shared IPs found, sorted by address, each in the shape of
       RV(failover.shared_ip.address#module:shared_ip).
   returned: always
   type: list
@@ -95,42 +95,8 @@ failure:
   sample: {"call": "GET /v2.0/networks", "status": 503, "type": "ServiceUnavailable", "message": "..."}
 """
 
-import ipaddress
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import POOL_SIZE, CloudModule
-
-
-def run(module):
-    params, cloud = module.params, module.cloud
-    filters = {}
-    if params["id"]:
-        filters["id"] = plan.check_uuid("id", params["id"])
-    if params["network"]:
-        filters["network_id"] = plan.resolve_network(cloud.networks(), params["network"])["id"]
-    if params["address"]:
-        filters["address"] = params["address"]
-    servers = cloud.servers()
-    if params["server"]:
-        filters["device_id"] = plan.resolve_servers(servers, [params["server"]], option="server")[0]["id"]
-    addresses = cloud.ip_addresses(**filters)
-    if params["name"]:
-        wanted = set(plan.labelled_ids(servers, params["name"]))
-        addresses = [a for a in addresses if a["id"] in wanted]
-    addresses = [a for a in addresses if params["id"] or a.get("type") == "shared" or len(a["port_ids"]) > 1
-                 or plan.labels_of(servers, a["id"])]
-    with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
-        services = list(pool.map(lambda a: cloud.ip_address_ports(a["id"]), addresses))
-    views = [plan.view(a, s, servers) for a, s in zip(addresses, services)]
-    module.module.exit_json(changed=False, shared_ips=sorted(views, key=_by_address))
-
-
-def _by_address(shared_ip):
-    try:
-        return (shared_ip["version"] or 0, int(ipaddress.ip_address(u"%s" % shared_ip["address"])))
-    except ValueError:
-        return (shared_ip["version"] or 0, 0)
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import address_info
 
 
 def main():
@@ -142,8 +108,9 @@ def main():
             name=dict(type="str"),
             id=dict(type="str"),
         ),
+        result_key="shared_ips",
     )
-    module.guard(run, module)
+    module.guard(address_info, module)
 
 
 if __name__ == "__main__":

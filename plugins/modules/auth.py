@@ -1,10 +1,6 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: auth
 short_description: Authenticate once and hand the token to the other modules
@@ -142,18 +138,12 @@ failure:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-
-
-def run(module):
-    client = module.client(auth_token=None, network_url=None, compute_url=None).authenticate()
-    auth = dict(auth_token=client.token, tenant_id=client.tenant_id, region=client.region,
-                network_url=client.network_url, compute_url=client.compute_url)
-    module.module.exit_json(changed=False, auth=auth, expires=client.expires, **auth)
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import auth
 
 
 def main():
-    module = CloudModule(argument_spec={})
-    module.guard(run, module)
+    module = CloudModule(argument_spec={}, result_key="auth")
+    module.guard(auth, module)
 
 
 if __name__ == "__main__":

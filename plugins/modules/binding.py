@@ -1,10 +1,6 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: binding
 short_description: One server's binding to an existing shared IP
@@ -32,7 +28,7 @@ attributes:
 options:
   server:
     description:
-      - The server to bind, by name or UUID. It must have exactly one port on the address's network.
+      - The server to bind, by name (exact) or UUID. It must have exactly one port on the address's network.
     type: str
     required: true
   id:
@@ -45,7 +41,7 @@ options:
     type: str
   name:
     description:
-      - The shared IP's name label (see M(failover.shared_ip.address) O(failover.shared_ip.address#module:name)),
+      - The shared IP's name label (see O(failover.shared_ip.address#module:name)),
         when neither O(id) nor O(address) is given.
       - The server gets the label too when it joins, and loses it when it leaves.
     type: str
@@ -65,13 +61,24 @@ options:
   attempts:
     description:
       - How many read-write-read rounds to try when other hosts change the same address at the same time.
+        At least 1.
     type: int
     default: 20
 seealso:
   - module: failover.shared_ip.address
 notes:
-  - A no-op run makes 3 read calls (servers, the address, its ports) plus the identity call unless
-    O(auth_token) is given.
+  - Found by the same rules as M(failover.shared_ip.address). O(id), O(address) and O(name) must point at the
+    same shared IP. By O(name), the server's own label is read first. A server that carries none yet finds the
+    label on one holder of each of the account's shared IPs (never its fixed addresses).
+  - A name belongs to one shared IP. Giving O(name) to an address that carries another name, or that the
+    name does not label while another shared IP of the network carries it, is refused naming both.
+  - Before any write, joining is refused when the server's port is at its address limit (its own fixed
+    addresses count) or, on PublicNet, when the server is in another public IP zone than the members.
+  - A lost race is read again and retried after a pause with backoff and jitter, for at most O(attempts)
+    rounds. It is recognised by the cloud's status and message, which the real cloud sends without an error
+    type.
+  - A no-op run makes 7 read calls (the server, the address, its holders and their servers, the server's port)
+    plus the identity call unless O(auth_token) is given. None grows with the rest of the account.
 """
 
 EXAMPLES = r"""
@@ -148,125 +155,8 @@ failure:
            "type": "itemNotFound", "message": "..."}
 """
 
-import random
-import time
-
-from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule, Runner, StepsFailed
-from ansible_collections.failover.shared_ip.plugins.module_utils._plan import PlanError
-
-
-SETTLE_SECONDS = 0.5
-
-
-def locate(cloud, params, servers):
-    """The address by id, else address, else name label; None when it does not exist."""
-    if params["id"]:
-        return cloud.ip_address(plan.check_uuid("id", params["id"]))
-    if params["address"]:
-        found = cloud.ip_addresses(address=params["address"])
-        return found[0] if found else None
-    ids = plan.labelled_ids(servers, params["name"])
-    found = [a for a in (cloud.ip_address(i) for i in ids) if a]
-    if len(found) > 1:
-        raise PlanError("name", params["name"], "the servers' labels name more than one shared IP: %s"
-                        % ", ".join("%s (%s)" % (a["id"], a.get("address")) for a in found), [a["id"] for a in found])
-    return found[0] if found else None
-
-
-class Binding:
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.cloud = module.cloud
-        self.servers = self.cloud.servers()
-        self.me = plan.resolve_servers(self.servers, [self.params["server"]], option="server")[0]
-        self.addr = locate(self.cloud, self.params, self.servers)
-        self.port_id = None
-
-    def read(self):
-        services = self.cloud.ip_address_ports(self.addr["id"])
-        return plan.view(dict(self.addr, port_ids=[p["id"] for p in services]), services, self.servers)
-
-    def my_port(self, state):
-        held = [m["port_id"] for m in state["members"] if m["id"] == self.me["id"]]
-        if held:
-            return held[0]
-        if self.port_id is None:
-            network = {"id": self.addr["network_id"], "name": self.addr["network_id"]}
-            ports = self.cloud.ports(network_id=self.addr["network_id"], device_id=self.me["id"])
-            self.port_id = plan.server_ports(network, ports, [self.me], option="server")[self.me["id"]]
-        return self.port_id
-
-    def steps(self, state):
-        name = self.params["name"] or (state["name"] if state["name"] and "," not in state["name"] else None)
-        if self.params["state"] == "absent":
-            return plan.plan_absent(state, self.servers, only=self.me["id"], name=name)
-        me = self.me["id"]
-        return plan.plan_present(state, {me: self.my_port(state)}, self.servers,
-                                 associate_ids={me} if self.params["associate"] else (),
-                                 name=name, label_ids={me}, keep_others=True)
-
-    def remember(self, done):
-        """Labels are this server's own: keep the local copy of its metadata in step with the writes."""
-        meta = self.me.setdefault("metadata", {})
-        for step in done:
-            if step["action"] == "label":
-                meta[step["key"]] = self.addr["id"]
-            elif step["action"] == "unlabel":
-                meta.pop(step["key"], None)
-
-
-def _conflict(failed):
-    """A write that lost a race with another host: worth reading again and retrying."""
-    for step, error in failed:
-        if step["action"] == "set_ports" and error.type == "PortRequiresDisassociation":
-            continue
-        if step["action"] == "associate" and error.status in (400, 404):
-            continue
-        return False
-    return True
-
-
-def run(module):
-    params = module.params
-    binding = Binding(module)
-    if binding.addr is None:
-        if params["state"] == "absent":
-            module.exit(None, None, [])
-        option = "id" if params["id"] else "address" if params["address"] else "name"
-        raise PlanError(option, params[option], "no such shared IP; create it with failover.shared_ip.address")
-    before = state = binding.read()
-    taken = []
-    settled = False
-    for attempt in range(1, params["attempts"] + 1):
-        steps = binding.steps(state)
-        if not steps and taken and params["state"] == "absent" and not settled:
-            # Another host's write that started before ours may still land and put our port back
-            # (a PUT carries a whole list it read earlier): look once more after it had time to.
-            settled = True
-            time.sleep(random.uniform(SETTLE_SECONDS, 2 * SETTLE_SECONDS))
-            state = binding.read()
-            steps = binding.steps(state)
-        if not steps:
-            module.exit(before, state, taken, attempts=attempt)
-        settled = False
-        if module.module.check_mode:
-            module.exit(before, plan.apply_all(state, steps), steps, attempts=attempt)
-        done = []
-        try:
-            Runner(module.cloud).run(state, steps, done)
-        except StepsFailed as exc:
-            if not _conflict(exc.failed):
-                exc.done = taken + done
-                raise
-        taken += done
-        binding.remember(done)
-        time.sleep(random.uniform(0.0, 0.05 * min(attempt, 10)) if len(done) < len(steps) else 0)
-        state = binding.read()
-    raise PlanError("attempts", params["attempts"], "the binding did not hold after %d rounds: other runs kept "
-                    "changing the address; steps still needed: %s"
-                    % (params["attempts"], "; ".join(plan.describe(s) for s in binding.steps(state))))
+from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
+from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import binding
 
 
 def main():
@@ -282,7 +172,7 @@ def main():
         ),
         required_one_of=[["id", "address", "name"]],
     )
-    module.guard(run, module)
+    module.guard(binding, module)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """fakecloud: a local HTTP simulator of the Rackspace identity, Cloud Networks shared IP and Cloud Servers
-association APIs, enforcing the contract in /work/shared/cloud-api.md. See README.md.
+association APIs, enforcing the project's API contract (cloud-api.md). See README.md.
 
     from tests.fakecloud import start
     sim = start(port=0)        # sim.url, sim.identity_url, sim.state, sim.stop()

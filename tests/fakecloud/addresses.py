@@ -4,8 +4,8 @@ import uuid
 from . import addressing
 from .errors import bad_request, conflict, not_found
 from .fixture import PUBLICNET_ID, SERVICENET_ID
-from .lookup import locked
-from .paging import matches
+from .lookup import locked, locked_views
+from .paging import everything, matches, paged
 
 # How many shared IPs a tenant may allocate on a network (None: no quota).
 SHARED_QUOTA = {PUBLICNET_ID: 5, SERVICENET_ID: 0}
@@ -48,24 +48,53 @@ class AddressRules:
 
     def _ip_filters(self, region):
         ports = self._r(region)["ports"]
-        view = self._ip_view
         return {
             "id": lambda ip: {ip["id"]},
             "network_id": lambda ip: {ip["network_id"]},
             "address": lambda ip: {ip["address"]},
             "subnet_id": lambda ip: {ip["subnet_id"]},
             "version": lambda ip: {str(ip["version"])},
-            "type": lambda ip: {view(ip)["type"]},
+            "type": lambda ip: {ip["type"]},
+            "port_id": lambda ip: set(ip["port_ids"]),
             "port_ids": lambda ip: set(ip["port_ids"]),
             "device_id": lambda ip: {ports[p]["device_id"] for p in ip["port_ids"]},
             "service": lambda ip: set(ip["services"].values()),
         }
 
-    @locked
-    def ip_addresses(self, tenant, region, filters):
+    def _ip_candidates(self, region, filters):
+        """The ids the indexed filters allow (None: no indexed filter given), so that a filtered read
+        touches the few addresses it names, not every fixed address of a large account."""
+        r = self._r(region)
+        indexes = {
+            "id": lambda v: {v} if v in r["ips"] else set(),
+            "network_id": lambda v: r["ips_by_network"].get(v, set()),
+            "type": lambda v: r["ips_by_type"].get(v, set()),
+            "port_id": lambda v: r["ips_by_port"].get(v, set()),
+            "port_ids": lambda v: r["ips_by_port"].get(v, set()),
+            "device_id": lambda v: set().union(*[r["ips_by_port"].get(pid, set()) for pid in
+                                                 r["servers"].get(v, {"port_ids": []})["port_ids"]]),
+        }
+        allowed = []
+        for key in set(filters) & set(indexes):
+            sets = [indexes[key](str(v)) for v in filters[key]]
+            allowed.append(sets[0] if len(sets) == 1 else set().union(*sets))   # the index itself: no copy
+        if not allowed:
+            return None
+        allowed.sort(key=len)
+        candidates = allowed[0]
+        for other in allowed[1:]:
+            candidates = candidates & other       # iterates over the smaller set
+        return candidates
+
+    @locked_views
+    def ip_addresses(self, tenant, region, filters, pager=everything):
+        """Every address of the tenant, fixed and shared (cloud-api.md section 3), Quark's filters."""
+        r = self._r(region)
         fields = self._ip_filters(region)
-        ips = [ip for ip in self._r(region)["ips"].values() if ip["tenant"] == tenant and matches(ip, filters, fields)]
-        return [self._ip_view(ip) for ip in sorted(ips, key=lambda ip: ip["id"])]
+        ids = self._ip_candidates(region, filters)
+        ips = r["ips"].values() if ids is None else [r["ips"][i] for i in ids]
+        found = [ip for ip in ips if ip["tenant"] == tenant and matches(ip, filters, fields)]
+        return paged(found, self._ip_view, pager)
 
     @locked
     def ip_address(self, tenant, region, ip_id):
@@ -95,6 +124,8 @@ class AddressRules:
         port_ids, device_ids = _id_list(spec, "port_ids"), _id_list(spec, "device_ids")
         if not port_ids and not device_ids:
             raise bad_request("port_ids or device_ids is required")
+        if device_ids:
+            port_ids = []   # Quark: when both are given, the devices' ports only
         version = _version(spec["version"])
         net = self._network(tenant, region, spec["network_id"])
         ports = self._resolve_ports(tenant, region, net, port_ids, device_ids)
@@ -129,8 +160,7 @@ class AddressRules:
         self._require_disassociated(ip, dropped, "removed from it")
         self._check_zones(region, net, ports)
         self._check_port_limits(region, net, [pid for pid in ports if pid not in ip["port_ids"]])
-        ip["services"] = {pid: ip["services"].get(pid, "none") for pid in ports}
-        ip["port_ids"] = list(ports)
+        self.world.set_ip_ports(region, ip, ports)
         return self._ip_view(ip)
 
     @locked
@@ -138,7 +168,7 @@ class AddressRules:
         ip = self._ip(tenant, region, ip_id)
         self._refuse_fixed(region, ip)
         self._require_disassociated(ip, ip["port_ids"], "deleted")
-        del self._r(region)["ips"][ip_id]
+        self.world.remove_ip(region, ip_id)
 
     # ----- the rules, one each -----
 
@@ -182,8 +212,9 @@ class AddressRules:
         quota = SHARED_QUOTA.get(net["id"])
         if quota is None:
             return
-        used = sum(1 for ip in self._r(region)["ips"].values()
-                   if ip["tenant"] == tenant and ip["network_id"] == net["id"] and ip["origin"] == "api")
+        r = self._r(region)
+        used = sum(1 for i in r["ips_by_network"].get(net["id"], set()) & r["ips_by_type"].get("shared", set())
+                   if r["ips"][i]["tenant"] == tenant)
         if used >= quota:
             raise conflict("Cannot create more shared IPs on network %s: the quota is %d" % (net["id"], quota),
                            "CannotCreateMoreSharedIPs")
@@ -197,7 +228,8 @@ class AddressRules:
                                % (pid, held, net["id"]), "CannotAddMoreIPsToPort")
 
     def _pick_address(self, region, net, subnet, version, wanted):
-        used = {ip["address"] for ip in self._r(region)["ips"].values() if ip["network_id"] == net["id"]}
+        r = self._r(region)
+        used = {r["ips"][i]["address"] for i in r["ips_by_network"].get(net["id"], ())}
         if wanted is None:
             address = addressing.next_free(subnet["cidr"], subnet["allocate_from"], used)
             if address is None:
@@ -206,6 +238,10 @@ class AddressRules:
         parsed = addressing.parse(wanted)
         if parsed is None or parsed.version != version:
             raise bad_request("ip_address %r is not an IPv%d address" % (wanted, version))
+        reserved = addressing.reserved(wanted, subnet["cidr"])
+        if reserved:
+            raise bad_request("ip_address %s is the %s address of subnet %s (%s)"
+                              % (wanted, reserved, subnet["id"], subnet["cidr"]))
         if not addressing.in_subnet(wanted, subnet["cidr"]):
             raise bad_request("ip_address %s is outside subnet %s (%s)" % (wanted, subnet["id"], subnet["cidr"]))
         if str(parsed) in used:

@@ -18,6 +18,18 @@ def in_subnet(address, cidr):
     )
 
 
+def reserved(address, cidr):
+    """"network" or "broadcast" when `address` is that address of `cidr` (IPv4 broadcast only), else None."""
+    addr, net = parse(address), ipaddress.ip_network(cidr)
+    if addr is None or addr.version != net.version:
+        return None
+    if addr == net.network_address:
+        return "network"
+    if net.version == 4 and addr == net.broadcast_address:
+        return "broadcast"
+    return None
+
+
 def next_free(cidr, start, used):
     """The lowest host address of `cidr` from `start` upwards that is not in `used` (a set of str)."""
     net = ipaddress.ip_network(cidr)

@@ -19,6 +19,11 @@ def parse(argv):
                    help="fraction (0-1) of writes applied and then answered by closing the connection")
     p.add_argument("--token-ttl", type=float, default=None, help="token lifetime in seconds (default 86400)")
     p.add_argument("--seed", type=int, default=None, help="seed for the random faults")
+    p.add_argument("--internal-view", action="store_true",
+                   help="serve GET /ip_addresses/{id}/ports[/{port}] to tenants (hidden by default, as in the cloud)")
+    p.add_argument("--extra-servers", type=int, default=None, metavar="N",
+                   help="N servers unrelated to any cluster (bulk-00001...), each with its fixed addresses "
+                        "(overrides the fixture's extra_servers)")
     p.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return p.parse_args(argv)
 
@@ -28,7 +33,8 @@ def main(argv=None):
     try:
         sim = Simulator(port=args.port, fixture=args.fixture, latency_ms=args.latency_ms, token_ttl=args.token_ttl,
                         error_rate=args.error_rate, error_status=args.error_status, retry_after=args.retry_after,
-                        drop_after_write_rate=args.drop_after_write_rate, seed=args.seed, verbose=args.verbose)
+                        drop_after_write_rate=args.drop_after_write_rate, seed=args.seed, verbose=args.verbose,
+                        internal_view=args.internal_view, extra_servers=args.extra_servers)
     except (FaultError, ValueError, OSError) as exc:
         sys.exit("fakecloud: %s" % exc)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -2,8 +2,8 @@
 import re
 
 from .errors import CloudError
-from .lookup import locked
-from .paging import matches
+from .lookup import locked, locked_views
+from .paging import everything, matches, paged
 
 META_MAX = 255
 
@@ -16,10 +16,20 @@ def _missing(message):
     return CloudError(404, "itemNotFound", message)
 
 
+_LITERAL = re.compile(r"\^((?:[A-Za-z0-9_ \-]|\\[^A-Za-z0-9])*)\$")
+
+
+def _literal(pattern):
+    """The name a pattern of the form ^literal$ can only match, or None for any other pattern."""
+    found = _LITERAL.fullmatch(pattern)
+    return re.sub(r"\\(.)", r"\1", found.group(1)) if found else None
+
+
 class ComputeRules:
-    @locked
-    def servers(self, tenant, region, filters):
-        """Like Nova, `name` is a regular expression searched in the name (node1 matches node10 too)."""
+    @locked_views
+    def servers(self, tenant, region, filters, pager=everything, brief=False):
+        """Like Nova, `name` is an unanchored regular expression searched in the name (node1 matches node10).
+        Views are built for the page only (`brief`: id and name, as GET /servers answers)."""
         fields = {"status": lambda s: {s["status"]}, "id": lambda s: {s["id"]}}
         patterns = []
         for raw in filters.get("name", []):
@@ -27,14 +37,23 @@ class ComputeRules:
                 patterns.append(re.compile(raw))
             except re.error as exc:
                 raise _bad("Invalid name filter %r: %s" % (raw, exc))
+        r = self._r(region)
+        exact = [_literal(raw) for raw in filters.get("name", [])]
+        if exact and None not in exact:
+            # Every pattern is ^literal$: the same answer from the name index, without a scan of the account.
+            pool = [r["servers"][sid] for name in set(exact) for sid in r["servers_by_name"].get(name, ())]
+        else:
+            pool = r["servers"].values()
         found = []
-        for server in self._r(region)["servers"].values():
+        for server in pool:
             if server["tenant"] != tenant or not matches(server, filters, fields):
                 continue
             if patterns and not any(p.search(server["name"]) for p in patterns):
                 continue
-            found.append(self._server_view(region, server))
-        return sorted(found, key=lambda s: s["id"])
+            found.append(server)
+        if brief:
+            return paged(found, lambda s: {"id": s["id"], "name": s["name"]}, pager)
+        return paged(found, lambda s: self._server_view(region, s), pager)
 
     @locked
     def server(self, tenant, region, server_id):
@@ -91,27 +110,45 @@ class ComputeRules:
 
     @locked
     def associations(self, tenant, region, server_id):
+        """The list as Nova answers it (cloud-api.md section 4, caveat).
+
+        Internal view hidden: Quark's tenant view, `GET /ip_addresses?device_id=SERVER&service=compute`:
+        every address with a port on the server and ANY port associated, not necessarily this server's.
+        Internal view served: exact, the addresses whose port on this server is associated.
+        """
         server = self._server(tenant, region, server_id)
-        ips = [ip for ip in self._r(region)["ips"].values()
-               if any(ip["services"].get(pid) == "compute" for pid in server["port_ids"])]
-        return [{"id": ip["id"], "address": ip["address"]} for ip in sorted(ips, key=lambda ip: ip["seq"])]
+        mine = set(server["port_ids"])
+        found = []
+        for ip in self._ips_on_ports(region, mine):
+            if self.internal_view():
+                hit = any(ip["services"].get(pid) == "compute" for pid in mine)
+            else:
+                hit = "compute" in ip["services"].values()
+            if hit:
+                found.append(ip)
+        return [{"id": ip["id"], "address": ip["address"]} for ip in sorted(found, key=lambda ip: ip["seq"])]
 
     @locked
     def association(self, tenant, region, server_id, ip_id):
+        """Internal view hidden: 200 for any address of the tenant, associated or not (the caveat).
+        Internal view served: 200 only when the server's own port holding it is associated, else 404."""
         ip, holders = self._holders(tenant, region, server_id, ip_id)
-        if not any(ip["services"][pid] == "compute" for pid in holders):
+        if self.internal_view() and not any(ip["services"][pid] == "compute" for pid in holders):
             raise _missing("IP address %s is not associated with server %s" % (ip_id, server_id))
         return {"id": ip["id"], "address": ip["address"]}
 
     @locked
-    def associate(self, tenant, region, server_id, ip_id):
+    def associate(self, tenant, region, server_id, ip_id, body=None):
+        """PUT: the body is `{"ip_association": {}}` (Rackspace's client) or none at all (the guide)."""
+        if body is not None and not (isinstance(body, dict) and isinstance(body.get("ip_association", {}), dict)):
+            raise _bad('Malformed request body: expected {"ip_association": {}} or no body')
         ip, holders = self._holders(tenant, region, server_id, ip_id)
         if not holders:
             raise _missing("IP address %s is not on any port of server %s" % (ip_id, server_id))
         if len(holders) > 1:
             raise _bad("IP address %s is on %d ports of server %s: ambiguous" % (ip_id, len(holders), server_id))
         if ip["services"][holders[0]] != "none":
-            raise _bad("Association of IP address %s with server %s already exists" % (ip_id, server_id))
+            raise _bad("IP association already exists: address %s, server %s" % (ip_id, server_id))
         ip["services"][holders[0]] = "compute"
         return {"id": ip["id"], "address": ip["address"]}
 

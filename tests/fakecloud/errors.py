@@ -1,4 +1,4 @@
-"""The one exception the rules raise, and the three error body shapes of the cloud."""
+"""The one exception the rules raise, and the four error body shapes of the cloud."""
 
 # Nova names its error bodies after the status (nova/api/openstack/wsgi.py's fault map).
 NOVA_KEYS = {
@@ -44,6 +44,27 @@ def neutron_body(status, type_, message):
     return {"NeutronError": {"type": type_, "message": message, "detail": ""}}
 
 
+# webob's status titles, as Quark's /ip_addresses routes send them (webob.exc.HTTPBadRequest & co).
+WEBOB_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Request Entity Too Large",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def webob_body(status, type_, message):
+    """Quark's /ip_addresses routes: webob's shape, no error type (cloud-api.md section 3)."""
+    return {"code": status, "title": WEBOB_TITLES.get(status, "Error"), "message": message}
+
+
 def nova_body(status, type_, message):
     return {NOVA_KEYS.get(status, "computeFault"): {"code": status, "message": message}}
 
@@ -53,9 +74,10 @@ def identity_body(status, type_, message):
     return {key: {"code": status, "message": message}}
 
 
-BODY_SHAPES = {"network": neutron_body, "compute": nova_body, "identity": identity_body}
+BODY_SHAPES = {"network": neutron_body, "ip_addresses": webob_body, "compute": nova_body,
+               "identity": identity_body}
 
 
 def error_body(service, status, type_, message):
-    """The body the cloud sends for an error on `service` (network, compute, identity)."""
+    """The body the cloud sends for an error on `service` (network, ip_addresses, compute, identity)."""
     return BODY_SHAPES[service](status, type_, message)

@@ -161,7 +161,7 @@ class Faults:
 
 
 def fault_response(service, status, retry_after):
-    """(status, headers, body bytes) of an injected error on `service`.
+    """(status, headers, body bytes) of an injected error on `service` (an error shape of errors.py).
 
     413: {"overLimit": {"code", "message", "retryAfter"}} + Retry-After (any service, as the rate limiter
     in front of the cloud answers). 429: a plain-text body + Retry-After, as some front ends send.

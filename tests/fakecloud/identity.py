@@ -62,6 +62,12 @@ class IdentityRules:
                     for r in self.world.regions]
 
         return [
+            # First-generation Cloud Servers, listed first as on older accounts (cloud-api.md section 1):
+            # type compute, no region, versionId 1.0. Its URL is not served (404).
+            {"name": "cloudServers", "type": "compute",
+             "endpoints": [{"tenantId": tenant, "publicURL": base_url + "/servers/v1.0/" + tenant,
+                            "versionId": "1.0", "versionInfo": base_url + "/servers/v1.0",
+                            "versionList": base_url + "/servers/"}]},
             {"name": "cloudFiles", "type": "object-store",
              "endpoints": [{"region": r, "tenantId": "MossoCloudFS_x", "publicURL": base_url + "/files/" + r}
                            for r in self.world.regions]},

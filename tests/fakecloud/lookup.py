@@ -17,6 +17,18 @@ def locked(method):
     return wrapper
 
 
+def locked_views(method):
+    """Run `method` under the state's one lock; its result is made of freshly built views (the _*_view
+    methods copy what they take from records), so no deep copy is needed: large lists stay cheap."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Lookup:
     """Tenant-scoped access to the records of one region. Subclasses hold `world` and `_lock`."""
 
@@ -52,8 +64,17 @@ class Lookup:
 
     def _port_ips(self, region, port_id):
         """The address records on a port: its own fixed ones first, then the others by age."""
-        ips = [ip for ip in self._r(region)["ips"].values() if port_id in ip["port_ids"]]
+        r = self._r(region)
+        ips = [r["ips"][i] for i in r["ips_by_port"].get(port_id, ())]
         return sorted(ips, key=lambda ip: (ip["origin"] != "port", ip["seq"]))
+
+    def _ips_on_ports(self, region, port_ids):
+        """The address records held by any of `port_ids` (through the index: no scan of the account)."""
+        r = self._r(region)
+        ids = set()
+        for pid in port_ids:
+            ids |= r["ips_by_port"].get(pid, set())
+        return [r["ips"][i] for i in ids]
 
     # ----- views: the JSON shapes the API answers with -----
 
@@ -104,7 +125,7 @@ class Lookup:
             "subnet_id": ip["subnet_id"],
             "tenant_id": ip["tenant"],
             "version": ip["version"],
-            "type": "shared" if len(ip["port_ids"]) > 1 else "fixed",
+            "type": ip["type"],
         }
 
     def _ip_port_view(self, region, ip, port_id):

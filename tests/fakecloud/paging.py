@@ -53,10 +53,32 @@ def page(items, query, base_url, collection):
     return chunk, links
 
 
+def everything(items):
+    """The pager that returns every item on one page, without links (white-box use of the rules)."""
+    return items, []
+
+
+def pager(query, base_url):
+    """A function sorted items -> (page, links) for one request's `limit`/`marker`."""
+    return lambda items: page(items, query, base_url, None)
+
+
+def paged(records, view, pager_fn):
+    """(views of one page, links): sort records by id, cut the page, and only then build its views,
+    so that a page of a large account costs one page of views, not the whole account's."""
+    chunk, links = pager_fn(sorted(records, key=lambda rec: rec["id"]))
+    return [view(rec) for rec in chunk], links
+
+
+def body(collection, chunk, links):
+    """The list body: {collection: [...], collection_links: [...]} (links only when there are any)."""
+    out = {collection: chunk}
+    if links:
+        out[collection + "_links"] = links
+    return out
+
+
 def listing(collection, items, query, base_url):
     """The list body: {collection: [...], collection_links: [...]} (links only when there are any)."""
     chunk, links = page(items, query, base_url, collection)
-    body = {collection: chunk}
-    if links:
-        body[collection + "_links"] = links
-    return body
+    return body(collection, chunk, links)

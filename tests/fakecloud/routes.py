@@ -5,7 +5,7 @@ The same names key the counters of /_sim/counters.
 import re
 from urllib.parse import unquote
 
-from .paging import listing
+from .paging import body, listing, pager
 
 NETWORK = "/network/{region}/v2.0"
 COMPUTE = "/compute/{region}/v2/{tenant}"
@@ -27,11 +27,11 @@ def _filters(req):
     return {k: v for k, v in req.query.items() if k not in ("limit", "marker", "page_reverse", "fields")}
 
 
-def _lister(method_name, collection, filtered=True):
+def _lister(method_name, collection, **options):
     def handler(req):
-        args = [_filters(req)] if filtered else []
-        items = getattr(req.state, method_name)(*req.scope, *args)
-        return 200, listing(collection, items, req.query, req.page_url)
+        chunk, links = getattr(req.state, method_name)(*req.scope, _filters(req), pager(req.query, req.page_url),
+                                                       **options)
+        return 200, body(collection, chunk, links)
     return handler
 
 
@@ -63,15 +63,6 @@ def ip_ports(req):
     return 200, listing("ip_addresses_ports", items, req.query, req.page_url)
 
 
-def servers_detail(req):
-    return 200, listing("servers", req.state.servers(*req.scope, _filters(req)), req.query, req.page_url)
-
-
-def servers_brief(req):
-    found = req.state.servers(*req.scope, _filters(req))
-    return 200, listing("servers", [{"id": s["id"], "name": s["name"]} for s in found], req.query, req.page_url)
-
-
 def metadata(req):
     return 200, {"metadata": req.state.metadata(*req.scope, req.params["server_id"])}
 
@@ -91,7 +82,8 @@ def associations(req):
 
 
 def associate(req):
-    return 201, {"ip_association": req.state.associate(*req.scope, req.params["server_id"], req.params["ip_id"])}
+    p = req.params
+    return 201, {"ip_association": req.state.associate(*req.scope, p["server_id"], p["ip_id"], req.body)}
 
 
 def disassociate(req):
@@ -115,8 +107,8 @@ TABLE = [
     ("GET", NETWORK + "/ip_addresses/{ip_id}/ports", ip_ports),
     ("GET", NETWORK + "/ip_addresses/{ip_id}/ports/{port_id}",
      _getter("ip_address_port", "ip_addresses_port", "ip_id", "port_id")),
-    ("GET", COMPUTE + "/servers", servers_brief),
-    ("GET", COMPUTE + "/servers/detail", servers_detail),
+    ("GET", COMPUTE + "/servers", _lister("servers", "servers", brief=True)),
+    ("GET", COMPUTE + "/servers/detail", _lister("servers", "servers")),
     ("GET", COMPUTE + "/servers/{server_id}", _getter("server", "server", "server_id")),
     ("GET", COMPUTE + "/servers/{server_id}/metadata", metadata),
     ("GET", COMPUTE + "/servers/{server_id}/metadata/{key}", _getter("metadata_item", "meta", "server_id", "key")),
@@ -136,6 +128,13 @@ def _compile(template):
 
 ROUTES = [(method, template, _compile(template), handler) for method, template, handler in TABLE]
 ROUTE_NAMES = ["%s %s" % (route[0], route[1]) for route in TABLE]
+# The cloud's internal view (cloud-api.md section 3): hidden from tenants unless the simulator's
+# `internal_view` switch is on; hidden, they answer exactly as a path that does not exist.
+INTERNAL_ROUTES = frozenset([
+    "GET " + NETWORK + "/ip_addresses/{ip_id}/ports",
+    "GET " + NETWORK + "/ip_addresses/{ip_id}/ports/{port_id}",
+])
+_QUARK_PATH = re.compile(r"^/network/[^/]+/v2\.0/ip_addresses(/|$)")
 
 
 def service_of(path):
@@ -146,8 +145,24 @@ def service_of(path):
     return "identity"
 
 
+def error_shape(path):
+    """Which error body a path answers with: Quark's /ip_addresses routes use webob's shape."""
+    path = strip_json(path)
+    if _QUARK_PATH.match(path):
+        return "ip_addresses"
+    return service_of(path)
+
+
+def strip_json(path):
+    """Every network path also answers with a `.json` suffix (python-neutronclient always sends it)."""
+    if path.startswith("/network/") and path.endswith(".json"):
+        return path[:-len(".json")]
+    return path
+
+
 def match(method, path):
     """(route name, handler, params) for the request; handler None means 404 (no template) or 405."""
+    path = strip_json(path)
     allowed = None
     for route_method, template, regex, handler in ROUTES:
         found = regex.match(path)

@@ -69,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         url = urlsplit(self.path)
         path, method = url.path, self.command
-        service = routes.service_of(path)
+        service, shape = routes.service_of(path), routes.error_shape(path)
         try:
             body = self._read_body()
         except ValueError:
@@ -78,17 +78,19 @@ class Handler(BaseHTTPRequestHandler):
             status, answer = sim_api.handle(sim, method, path, None if body is ValueError else body)
             return self._send(status, answer)
         route, handler, params = routes.match(method, path)
+        if route in routes.INTERNAL_ROUTES and not sim.state.internal_view():
+            handler, params = None, None   # hidden: answered as a path that does not exist (still counted)
         decision = sim.faults.decide(method, path)
         if decision.latency:
             time.sleep(decision.latency)
         if decision.action == "error":
-            status, headers, data = fault_response(service, decision.status, decision.retry_after)
+            status, headers, data = fault_response(shape, decision.status, decision.retry_after)
             sim.log.record(method, self.path, route, status, "error")
             return self._send(status, data, headers)
         if decision.action == "drop_before":
             sim.log.record(method, self.path, route, None, "drop_before")
             return self._drop()
-        status, answer = self._run(sim, service, handler, params, url, body)
+        status, answer = self._run(sim, service, shape, handler, params, url, body)
         if service == "network" and sim.faults.quirk("version_as_string"):
             answer = _versions_as_strings(answer)
         if decision.action == "drop_after":
@@ -97,7 +99,7 @@ class Handler(BaseHTTPRequestHandler):
         sim.log.record(method, self.path, route, status)
         self._send(status, answer)
 
-    def _run(self, sim, service, handler, params, url, body):
+    def _run(self, sim, service, shape, handler, params, url, body):
         try:
             if handler is None:
                 if params == "method":
@@ -112,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
                                  sim.url + url.path)
             return handler(req)
         except CloudError as exc:
-            shape = "identity" if exc.status == 401 else service
+            shape = "identity" if exc.status == 401 else shape
             return exc.status, error_body(shape, exc.status, exc.type, exc.message)
 
     def _authorize(self, sim, params):
@@ -146,11 +148,13 @@ class Simulator:
     """One running cloud: `.url`, `.identity_url`, `.state`, `.faults`, `.log`, `.stop()`."""
 
     def __init__(self, port=0, fixture=None, latency_ms=0, token_ttl=None, error_rate=0.0, error_status=503,
-                 retry_after=1, drop_after_write_rate=0.0, seed=None, verbose=False, host="127.0.0.1"):
+                 retry_after=1, drop_after_write_rate=0.0, seed=None, verbose=False, host="127.0.0.1",
+                 internal_view=False, extra_servers=None):
         if isinstance(fixture, str):
             fixture = fixtures.load(fixture)
         self.initial_token_ttl = float(token_ttl or DEFAULT_TOKEN_TTL)
-        self.state = State(fixture, token_ttl=self.initial_token_ttl)
+        self.state = State(fixture, token_ttl=self.initial_token_ttl, internal_view=internal_view,
+                           extra_servers=extra_servers)
         self.faults = Faults(seed=seed, latency_ms=latency_ms, error_rate=error_rate, error_status=error_status,
                              retry_after=retry_after, drop_after_write_rate=drop_after_write_rate)
         self.log = RequestLog()

@@ -19,6 +19,13 @@ def handle(sim, method, path, body):
         return 200, sim.state.dump()
     if key == ("POST", "/_sim/expire-tokens"):
         return 200, {"expired": sim.state.expire_tokens()}
+    if key == ("GET", "/_sim/config"):
+        return 200, sim.state.get_config()
+    if key == ("POST", "/_sim/config"):
+        try:
+            return 200, sim.state.configure(body)
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
     if key == ("GET", "/_sim/faults"):
         return 200, dict(sim.faults.snapshot(), token_ttl=sim.state.token_ttl)
     if key == ("DELETE", "/_sim/faults"):

@@ -1,8 +1,8 @@
 """Fixtures for the simulator's own tests: one in-process simulator per module, reset before each test."""
 import pytest
-import requests
 
 from tests.fakecloud import start
+from tests.fakecloud.client import Control
 from tests.fakecloud_tests.helpers import OTHER, Api
 
 
@@ -14,11 +14,29 @@ def sim():
 
 
 @pytest.fixture
-def api(sim):
-    requests.post(sim.url + "/_sim/reset-state", timeout=10)
-    requests.delete(sim.url + "/_sim/faults", timeout=10)
-    requests.post(sim.url + "/_sim/reset", timeout=10)
+def control(sim):
+    return Control(sim.url)
+
+
+@pytest.fixture
+def api(sim, control):
+    control.reset_all()
+    control.config(internal_view=False)
     return Api(sim)
+
+
+@pytest.fixture
+def served(control, api):
+    """The internal view (GET /ip_addresses/{id}/ports) switched on for this test."""
+    control.config(internal_view=True)
+    return True
+
+
+@pytest.fixture(params=[False, True], ids=["view hidden", "view served"])
+def view(request, control, api):
+    """Runs a test in both modes of the internal view; the value says whether it is served."""
+    control.config(internal_view=request.param)
+    return request.param
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
-"""Helpers of the simulator's own tests: `Api`, a plain-HTTP caller (requests) logged in as a tenant,
-and the stable ids of the built-in fixture."""
-import requests
-
+"""Helpers of the simulator's own tests: `Api`, the one simulator client's Session logged in as a tenant
+of an in-process simulator, and the stable ids of the built-in fixture."""
 from tests.fakecloud import PUBLICNET_ID, SERVICENET_ID, stable_id
+from tests.fakecloud.client import DEMO as DEMO_LOGIN, OTHER as OTHER_LOGIN, Session
 
-DEMO = ("demo", "demo-api-key", "123456")
-OTHER = ("other", "other-api-key", "654321")
+DEMO = (DEMO_LOGIN["username"], DEMO_LOGIN["api_key"], DEMO_LOGIN["tenant"])
+OTHER = (OTHER_LOGIN["username"], OTHER_LOGIN["api_key"], OTHER_LOGIN["tenant"])
 
 
 def server_id(name, region="DFW"):
@@ -19,24 +18,15 @@ def port_id(server, network, region="DFW"):
 CLUSTER_NET = stable_id("network", "DFW", "cluster-net")
 
 
-class Api:
-    """Calls one simulator as one tenant. `.net(...)`, `.comp(...)` return requests.Response."""
+class Api(Session):
+    """Calls one simulator as one tenant. `.net(...)`, `.comp(...)` return client.Response; they follow
+    `.region`, which a test may change."""
 
     def __init__(self, sim, user=DEMO, region="DFW"):
-        self.sim, self.region = sim, region
-        self.username, self.api_key, self.tenant = user
-        self.session = requests.Session()
-        self.token = self.login()
-
-    def login(self, **auth):
-        body = auth or {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": self.username, "apiKey": self.api_key}}}
-        r = self.session.post(self.sim.identity_url + "/tokens", json=body, timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()["access"]["token"]["id"]
-
-    def call(self, method, url, body=None, params=None, token=None):
-        headers = {"X-Auth-Token": token or self.token}
-        return self.session.request(method, url, json=body, params=params, headers=headers, timeout=10)
+        self.sim = sim
+        username, api_key, tenant = user
+        super().__init__(sim.identity_url, username, api_key=api_key, region=region, timeout=10)
+        assert self.tenant == tenant, (self.tenant, tenant)
 
     def net(self, method, path, body=None, token=None, **params):
         url = "%s/network/%s/v2.0%s" % (self.sim.url, self.region, path)
@@ -55,7 +45,8 @@ class Api:
         return self.net("POST", "/ip_addresses", {"ip_address": spec})
 
     def associate(self, server, ip_id):
-        return self.comp("PUT", "/servers/%s/ip_associations/%s" % (server_id(server, self.region), ip_id))
+        return self.comp("PUT", "/servers/%s/ip_associations/%s" % (server_id(server, self.region), ip_id),
+                         {"ip_association": {}})
 
 
 def error(response, key="NeutronError"):
@@ -63,3 +54,15 @@ def error(response, key="NeutronError"):
     body = response.json()
     assert list(body) == [key], body
     return body[key]
+
+
+WEBOB_TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+                500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def quark_error(response, status):
+    """The webob error body of Quark's /ip_addresses routes, asserting its exact shape (no error type)."""
+    body = response.json()
+    assert sorted(body) == ["code", "message", "title"], body
+    assert body["code"] == status and body["title"] == WEBOB_TITLES[status] and body["message"], body
+    return body

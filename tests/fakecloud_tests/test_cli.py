@@ -8,6 +8,8 @@ import sys
 import pytest
 import requests
 
+from tests.fakecloud.client import login_body, request
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -40,8 +42,7 @@ def stop(proc):
 
 
 def login(url, user="demo", key="demo-api-key"):
-    body = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": user, "apiKey": key}}}
-    return requests.post(url + "/v2.0/tokens", json=body, timeout=10)
+    return request("POST", url + "/v2.0/tokens", login_body(user, api_key=key), timeout=10)
 
 
 @pytest.mark.parametrize("python", [sys.executable, SYSTEM_PYTHON], ids=["venv python", "system python3"])

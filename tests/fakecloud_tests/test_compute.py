@@ -18,25 +18,79 @@ def assoc_url(server, ip_id=None):
 
 
 def services(api, ip_id):
-    ports = api.net("GET", "/ip_addresses/%s/ports" % ip_id).json()["ip_addresses_ports"]
-    return {p["device_id"]: p["service"] for p in ports}
+    """{server id: service} from the simulator's own state (true in both modes of the internal view)."""
+    for ip in api.sim.state.dump()["regions"]["DFW"]["ip_addresses"]:
+        if ip["id"] == ip_id:
+            return {api.sim.state.port("123456", "DFW", pid)["device_id"]: svc for pid, svc in ip["services"].items()}
+    raise AssertionError("no address %s" % ip_id)
 
 
-def test_associate_sets_compute_and_disassociate_sets_none(api, shared):
-    assert api.comp("GET", assoc_url("node01")).json() == {"ip_associations": []}
-    r = api.comp("GET", assoc_url("node01", shared["id"]))
-    assert r.status_code == 404 and error(r, "itemNotFound")["code"] == 404
+def test_associate_sets_compute_and_disassociate_sets_none(api, view, shared):
     r = api.comp("PUT", assoc_url("node01", shared["id"]))
     assert r.status_code == 201
     assert r.json() == {"ip_association": {"id": shared["id"], "address": shared["address"]}}
     assert services(api, shared["id"]) == {server_id("node01"): "compute", server_id("node02"): "none"}
-    assert api.comp("GET", assoc_url("node01", shared["id"])).json() == r.json()
-    assert api.comp("GET", assoc_url("node01")).json() == {"ip_associations": [r.json()["ip_association"]]}
     listed = api.net("GET", "/ip_addresses", service="compute", device_id=server_id("node01")).json()
     assert [ip["id"] for ip in listed["ip_addresses"]] == [shared["id"]]
     r = api.comp("DELETE", assoc_url("node01", shared["id"]))
     assert (r.status_code, r.content) == (204, b"")
     assert services(api, shared["id"]) == {server_id("node01"): "none", server_id("node02"): "none"}
+
+
+@pytest.mark.parametrize("body", [None, {"ip_association": {}}], ids=["no body", "ip_association body"])
+def test_put_body_json_or_none(api, shared, body):
+    r = api.comp("PUT", assoc_url("node02", shared["id"]), body)
+    assert r.status_code == 201 and r.json() == {"ip_association": {"id": shared["id"], "address": shared["address"]}}
+    assert services(api, shared["id"])[server_id("node02")] == "compute"
+
+
+def test_put_malformed_body_is_refused(api, shared):
+    r = api.comp("PUT", assoc_url("node02", shared["id"]), {"ip_association": "yes"})
+    assert r.status_code == 400 and "Malformed" in error(r, "badRequest")["message"]
+    assert services(api, shared["id"])[server_id("node02")] == "none"
+
+
+def test_second_put_answers_association_already_exists(api, view, shared):
+    assert api.associate("node01", shared["id"]).status_code == 201
+    before = api.sim.state.dump()
+    r = api.comp("PUT", assoc_url("node01", shared["id"]), {"ip_association": {}})
+    assert r.status_code == 400
+    assert list(r.json()) == ["badRequest"] and r.json()["badRequest"]["code"] == 400
+    assert "association already exists" in r.json()["badRequest"]["message"]
+    assert api.sim.state.dump() == before
+
+
+def _reads(api, server, ip_id):
+    one = api.comp("GET", assoc_url(server, ip_id))
+    listed = api.comp("GET", assoc_url(server))
+    assert listed.status_code == 200
+    return one.status_code, [a["id"] for a in listed.json()["ip_associations"]]
+
+
+def test_reads_over_report_while_the_view_is_hidden(api, shared):
+    """Caveat of section 4: GET one answers 200 for any address of the tenant; the list is
+    ip_addresses?device_id=SERVER&service=compute (any port associated, not necessarily this server's)."""
+    fixed_of_node05 = api.net("GET", "/ip_addresses", address="192.168.100.15").json()["ip_addresses"][0]["id"]
+    assert _reads(api, "node01", shared["id"]) == (200, [])              # nobody associated: 200 all the same
+    assert _reads(api, "node05", shared["id"]) == (200, [])              # not even a member: 200
+    assert _reads(api, "node01", fixed_of_node05)[0] == 200              # another server's fixed address: 200
+    assert api.associate("node02", shared["id"]).status_code == 201
+    assert _reads(api, "node01", shared["id"]) == (200, [shared["id"]])  # node02's association shows on node01
+    assert _reads(api, "node02", shared["id"]) == (200, [shared["id"]])
+    assert _reads(api, "node05", shared["id"]) == (200, [])              # no port of node05 holds it
+    via_quark = api.net("GET", "/ip_addresses", device_id=server_id("node01"), service="compute").json()
+    assert [ip["id"] for ip in via_quark["ip_addresses"]] == [shared["id"]]
+    r = api.comp("GET", assoc_url("node01", "99999999-9999-9999-9999-999999999999"))
+    assert r.status_code == 404 and error(r, "itemNotFound")
+
+
+def test_reads_are_exact_while_the_view_is_served(api, served, shared):
+    assert _reads(api, "node01", shared["id"]) == (404, [])
+    assert api.associate("node02", shared["id"]).status_code == 201
+    assert _reads(api, "node01", shared["id"]) == (404, [])              # node02's association is node02's only
+    assert _reads(api, "node02", shared["id"]) == (200, [shared["id"]])
+    r = api.comp("GET", assoc_url("node01", shared["id"]))
+    assert error(r, "itemNotFound")["code"] == 404
 
 
 # (id, server, ip ("shared" or an id), prepare by associating node01 first, status, Nova key)
@@ -50,11 +104,14 @@ REFUSED = [
     ("DELETE: unknown address", "DELETE", "node01", UNKNOWN, False, 404, "itemNotFound"),
     ("DELETE: unknown server", "DELETE", UNKNOWN, "shared", False, 404, "itemNotFound"),
     ("GET: unknown server", "GET", UNKNOWN, None, False, 404, "itemNotFound"),
+    ("GET one: unknown server", "GET", UNKNOWN, "shared", False, 404, "itemNotFound"),
+    ("GET one: unknown address", "GET", "node01", UNKNOWN, False, 404, "itemNotFound"),
+    ("GET one: another tenant's server", "GET", "other01", "shared", False, 404, "itemNotFound"),
 ]
 
 
 @pytest.mark.parametrize("method,server,ip,prepare,status,key", [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
-def test_association_refused(api, shared, method, server, ip, prepare, status, key):
+def test_association_refused(api, view, shared, method, server, ip, prepare, status, key):
     if prepare:
         assert api.associate("node01", shared["id"]).status_code == 201
     ip_id = shared["id"] if ip == "shared" else ip
@@ -82,6 +139,8 @@ def test_server_with_two_ports_holding_the_address(api, shared):
                                                               "port_ids": ports}}).json()["ip_address"]
         r = api.associate("node01", ip["id"])
         assert r.status_code == 400 and "ambiguous" in error(r, "badRequest")["message"]
+        r = api.net("GET", "/ip_addresses/%s/ports" % ip["id"])
+        assert r.status_code == 404   # a new simulator hides the internal view by default
 
 
 def test_servers_detail_and_one_server(api):

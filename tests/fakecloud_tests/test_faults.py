@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.fakecloud import ROUTE_NAMES
-from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, server_id
+from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, quark_error, server_id
 
 SHARE = {"ip_address": {"network_id": CLUSTER_NET, "version": 4,
                         "port_ids": [port_id("node01", "cluster-net"), port_id("node02", "cluster-net")]}}
@@ -36,8 +36,7 @@ def test_latency_delays_cloud_requests_only(api):
     assert time.monotonic() - began < 0.2
 
 
-@pytest.mark.parametrize("status,key", [(500, "NeutronError"), (503, "NeutronError"), (413, "overLimit"),
-                                        (429, None)])
+@pytest.mark.parametrize("status,key", [(500, "webob"), (503, "webob"), (413, "overLimit"), (429, None)])
 def test_error_rate_answers_the_status_and_applies_nothing(api, status, key):
     faults(api, error_rate=1.0, error_status=status, retry_after=7)
     r = api.net("POST", "/ip_addresses", SHARE)
@@ -45,13 +44,19 @@ def test_error_rate_answers_the_status_and_applies_nothing(api, status, key):
     if key == "overLimit":
         assert r.json() == {"overLimit": {"code": 413, "message": r.json()["overLimit"]["message"], "retryAfter": 7}}
     elif key:
-        assert error(r)["type"] in ("InternalServerError", "ServiceUnavailable")
+        assert "Injected fault" in quark_error(r, status)["message"]
     else:
         assert r.headers["Content-Type"].startswith("text/plain") and "429" in r.text
     if status in (413, 429, 503):
         assert r.headers["Retry-After"] == "7"
     sim_call(api, "DELETE", "faults")
     assert shared_count(api) == 0
+
+
+def test_neutron_routes_keep_the_neutron_error_shape(api):
+    faults(api, error_rate=1.0, error_status=503)
+    r = api.net("GET", "/ports")
+    assert r.status_code == 503 and error(r)["type"] == "ServiceUnavailable"
 
 
 def test_compute_errors_have_the_nova_shape(api):
@@ -74,7 +79,7 @@ def test_fail_next_targets_method_and_path_and_counts(api):
 
 def test_drop_next_applies_the_write_then_drops(api):
     faults(api, drop_next=[{"method": "POST", "path_regex": "ip_addresses$"}])
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(ConnectionError):
         api.net("POST", "/ip_addresses", SHARE)
     assert shared_count(api) == 1
     entry = sim_call(api, "GET", "log").json()[-2]
@@ -84,7 +89,7 @@ def test_drop_next_applies_the_write_then_drops(api):
 
 def test_drop_next_before_applies_nothing(api):
     faults(api, drop_next=[{"method": "POST", "path_regex": "ip_addresses", "when": "before"}])
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(ConnectionError):
         api.net("POST", "/ip_addresses", SHARE)
     assert shared_count(api) == 0
 
@@ -93,7 +98,7 @@ def test_drop_after_write_rate_spares_reads(api):
     ip = api.net("POST", "/ip_addresses", SHARE).json()["ip_address"]
     faults(api, drop_after_write_rate=1.0)
     assert api.comp("GET", "/servers/detail").status_code == 200
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(ConnectionError):
         api.associate("node01", ip["id"])
     sim_call(api, "DELETE", "faults")
     assert api.comp("GET", "/servers/%s/ip_associations/%s" % (server_id("node01"), ip["id"])).status_code == 200
@@ -168,3 +173,20 @@ def test_reset_state_goes_back_to_the_fixture(api):
 
 def test_unknown_sim_endpoint(api):
     assert sim_call(api, "GET", "nothing").status_code == 404
+
+
+def test_state_shape_is_stable(api):
+    """GET /_sim/state: what the lab code reads to know which port may send from which address."""
+    ip = api.net("POST", "/ip_addresses", SHARE).json()["ip_address"]
+    assert api.associate("node01", ip["id"]).status_code == 201
+    state = sim_call(api, "GET", "state").json()
+    assert {"regions", "tenants", "tokens"} <= set(state)
+    dfw = state["regions"]["DFW"]
+    assert {"networks", "subnets", "ports", "servers", "ip_addresses"} <= set(dfw)
+    port = [p for p in dfw["ports"] if p["id"] == port_id("node01", "cluster-net")][0]
+    assert {"id", "network_id", "device_id", "mac_address", "fixed_ips"} <= set(port)
+    assert port["fixed_ips"][0] == {"subnet_id": port["fixed_ips"][0]["subnet_id"], "ip_address": "192.168.100.11"}
+    assert {"subnet_id": ip["subnet_id"], "ip_address": ip["address"]} in port["fixed_ips"]
+    shared = [i for i in dfw["ip_addresses"] if i["id"] == ip["id"]][0]
+    assert {"id", "network_id", "address", "port_ids", "type", "version", "services"} <= set(shared)
+    assert shared["services"] == {port_id("node01", "cluster-net"): "compute", port_id("node02", "cluster-net"): "none"}

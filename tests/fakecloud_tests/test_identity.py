@@ -1,10 +1,12 @@
 """Identity: API key and password, bad credentials, expiry, catalog; token checks on the service endpoints."""
+import re
 import time
 
 import pytest
 import requests
 
-from tests.fakecloud_tests.helpers import error
+from tests.fakecloud.client import login_body, request
+from tests.fakecloud_tests.helpers import error, quark_error
 
 
 def tokens(sim, body):
@@ -12,11 +14,11 @@ def tokens(sim, body):
 
 
 def apikey(user, key):
-    return {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": user, "apiKey": key}}}
+    return login_body(user, api_key=key)
 
 
 def password(user, secret):
-    return {"auth": {"passwordCredentials": {"username": user, "password": secret}}}
+    return login_body(user, password=secret)
 
 
 @pytest.mark.parametrize("body,tenant,method", [
@@ -31,11 +33,29 @@ def test_login(api, body, tenant, method):
     assert access["token"]["tenant"]["id"] == tenant and access["token"]["RAX-AUTH:authenticatedBy"] == [method]
     assert access["token"]["expires"].endswith("Z") and len(access["token"]["id"]) == 32
     assert access["user"]["RAX-AUTH:defaultRegion"] == "DFW"
-    catalog = {s["type"]: s for s in access["serviceCatalog"]}
-    assert catalog["network"]["name"] == "cloudNetworks" and catalog["compute"]["name"] == "cloudServersOpenStack"
-    urls = {(e["region"], s): e["publicURL"] for s in ("network", "compute") for e in catalog[s]["endpoints"]}
+    assert access["token"]["tenant"]["name"] == {"123456": "demo", "654321": "other"}[tenant]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z", access["token"]["expires"])
+    assert access["user"]["roles"] and all(role["name"] for role in access["user"]["roles"])
+    catalog = {s["name"]: s for s in access["serviceCatalog"]}
+    assert catalog["cloudNetworks"]["type"] == "network" and catalog["cloudServersOpenStack"]["type"] == "compute"
+    urls = {(e["region"], s["type"]): e["publicURL"] for s in (catalog["cloudNetworks"], catalog["cloudServersOpenStack"])
+            for e in s["endpoints"]}
     assert urls[("DFW", "network")] == api.sim.url + "/network/DFW/v2.0"
     assert urls[("ORD", "compute")] == api.sim.url + "/compute/ORD/v2/" + tenant
+
+
+def test_catalog_lists_first_generation_servers_first(api):
+    """Older accounts' catalogs: cloudServers (compute, versionId 1.0, no region) before the real one."""
+    services = tokens(api.sim, apikey("demo", "demo-api-key")).json()["access"]["serviceCatalog"]
+    first = services[0]
+    assert (first["name"], first["type"]) == ("cloudServers", "compute")
+    assert len(first["endpoints"]) == 1 and "region" not in first["endpoints"][0]
+    assert first["endpoints"][0]["versionId"] == "1.0"
+    assert first["endpoints"][0]["publicURL"].endswith("/v1.0/123456")
+    assert [s["name"] for s in services if s["type"] == "compute"] == ["cloudServers", "cloudServersOpenStack"]
+    # the first-generation endpoint is not a compute API of this simulator
+    r = requests.get(first["endpoints"][0]["publicURL"] + "/servers", headers={"X-Auth-Token": api.token}, timeout=10)
+    assert r.status_code == 404
 
 
 @pytest.mark.parametrize("body", [
@@ -88,16 +108,17 @@ def test_unknown_region_and_routes(api):
     assert r.status_code == 404 and error(r)["type"] == "NotFound"
     r = api.net("GET", "/nothing-here")
     assert r.status_code == 404 and error(r)["type"] == "NotFound"
-    r = api.net("PATCH", "/ip_addresses")
+    r = api.net("PATCH", "/networks")
     assert r.status_code == 405 and error(r)["type"] == "HTTPMethodNotAllowed"
+    r = api.net("PATCH", "/ip_addresses")
+    assert r.status_code == 405 and quark_error(r, 405)
     r = api.comp("POST", "/servers/detail")
     assert r.status_code == 405 and error(r, "badMethod")["code"] == 405
 
 
 def test_malformed_json_body(api):
-    r = api.session.post(api.sim.url + "/network/DFW/v2.0/ip_addresses", data=b"{not json",
-                         headers={"X-Auth-Token": api.token, "Content-Type": "application/json"}, timeout=10)
-    assert r.status_code == 400 and "not JSON" in error(r)["message"]
+    r = request("POST", api.sim.url + "/network/DFW/v2.0/ip_addresses", data=b"{not json", token=api.token)
+    assert r.status_code == 400 and "not JSON" in quark_error(r, 400)["message"]
 
 
 def test_ord_region_is_empty_but_has_the_well_known_networks(api):

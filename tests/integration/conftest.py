@@ -1,4 +1,10 @@
-"""One simulator per test module, a clean state per test, and `play` to run a real ansible-playbook."""
+"""One simulator per test module and mode of the internal view, a clean state per test, and `play` to run a
+real ansible-playbook.
+
+Every test that takes `sim` (or `cloud`, `play`) runs twice: with the internal view
+(`GET /ip_addresses/{id}/ports`) hidden, as tenants of the real cloud see it, and with it served
+(cloud-api.md section 3). The modules must work fully either way.
+"""
 from __future__ import annotations
 
 import json
@@ -35,6 +41,12 @@ def lab_fixture():
     for shift, server in ((50, data["servers"][-2]), (60, data["servers"][-1])):
         server["ports"] = [dict(p, fixed_ips=[_shift(ip, shift) for ip in p["fixed_ips"]])
                            if p["network"] != "cluster-net" else p for p in server["ports"]]
+    # A server whose cluster-net port already holds 5 fixed addresses: the port limit, reached
+    # without any shared IP on it.
+    data["servers"].append(dict(base, name="fullport", metadata={}, ports=[
+        dict(p, fixed_ips=[_shift(ip, 70) for ip in p["fixed_ips"]]) for p in base["ports"][:2]] + [
+        {"network": "cluster-net", "fixed_ips": ["192.168.100.70", "192.168.100.71", "192.168.100.72",
+                                                 "fd00:100::70", "fd00:100::71"]}]))
     return data
 
 
@@ -45,9 +57,13 @@ def _shift(ip, by):
     return "%s%s%d" % (head, sep, int(last) + by)
 
 
-@pytest.fixture(scope="module")
-def sim():
-    simulator = start(port=0, fixture=lab_fixture())
+VIEWS = ("hidden", "served")
+
+
+@pytest.fixture(scope="module", params=VIEWS, ids=["internal-view-" + v for v in VIEWS])
+def sim(request):
+    simulator = start(port=0, fixture=lab_fixture(), internal_view=request.param == "served")
+    simulator.view = request.param
     yield simulator
     simulator.stop()
 
@@ -56,6 +72,7 @@ def sim():
 def cloud(sim):
     check = CloudCheck(sim.url)
     check.reset_state()
+    assert check.sim("GET", "config")["internal_view"] == (sim.view == "served")
     return check
 
 

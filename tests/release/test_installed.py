@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fakecloud.client import login_body
 from tests.release.helpers import FQCN, REPO, run, tool
 
 MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
@@ -78,7 +79,7 @@ def _call(method, url, body=None, token=None):
 
 def _share_an_address(url):
     """Make a shared IP on cluster-net for node01 and node02; return it."""
-    auth = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "demo", "apiKey": "demo-api-key"}}}
+    auth = login_body("demo", api_key="demo-api-key")
     access = _call("POST", url + "/v2.0/tokens", auth)["access"]
     token = access["token"]["id"]
     network = next(

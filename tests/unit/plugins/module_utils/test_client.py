@@ -173,6 +173,30 @@ def test_threads_share_one_renewal(sim, client_for):
     assert sim.count("POST", "/v2.0/tokens") == 2
 
 
+def test_threads_on_a_fresh_client_log_in_once_and_see_both_endpoints(sim, client_for):
+    """Parallel first calls (the read step's pool) on both services: one login, no call without its endpoint."""
+    client = client_for()
+    errors, barrier = [], threading.Barrier(8)
+
+    def worker(index):
+        barrier.wait()
+        try:
+            if index % 2:
+                network_names(client)
+            else:
+                client.request("GET", "compute", "/servers/detail", params={"name": "^node01$"})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sim.count("POST", "/v2.0/tokens") == 1
+
+
 # -- retries ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("status", [413, 429, 503])
@@ -214,19 +238,54 @@ def test_retries_are_bounded_in_time(sim, client_for, sleeps):
     assert sim.count("GET", "/networks") == 3
 
 
-def test_connection_errors_are_retried_then_reported(client_for, sleeps):
+def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    client = Client(auth_token="hush-hush", tenant_id="1", network_url="http://127.0.0.1:%d/v2.0" % port,
-                    compute_url="http://127.0.0.1:%d/v2/1" % port, max_retries=2, sleep=sleeps)
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_is_repeated_twice_quickly_and_names_the_url(sleeps):
+    port = closed_port()
+    client = Client.from_options(auth_token="hush-hush", tenant_id="1", network_url="http://127.0.0.1:%d/v2.0" % port,
+                                 compute_url="http://127.0.0.1:%d/v2/1" % port, sleep=sleeps)
     with pytest.raises(ApiError) as info:
         client.get("network", "/networks")
     err = info.value
     assert err.status is None
-    assert str(err) == "GET /v2.0/networks: ConnectionError: [Errno 111] Connection refused (127.0.0.1:%d)" % port
-    assert len(sleeps.delays) == 2
+    assert str(err) == ("GET /v2.0/networks: ConnectionError: [Errno 111] Connection refused "
+                        "(http://127.0.0.1:%d/v2.0/networks)" % port)
+    assert err.kind == "unreachable"
+    assert sleeps.delays == [0.1, 0.2]  # nothing listens there: two short repeats, not the policy's five
+    assert err.attempts == 3
     assert_no_secret(*texts_of(err) + [repr(client)])
+
+
+def test_a_host_that_does_not_resolve_fails_fast_with_the_url(sleeps):
+    """``.invalid`` never resolves (RFC 6761): no traffic leaves the machine but the resolver's."""
+    client = Client.from_options(username="demo", api_key=API_KEY, identity_url="https://identity.example.invalid/v2.0",
+                                 sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        client.authenticate()
+    err = info.value
+    assert err.kind == "unreachable" and err.status is None
+    assert str(err).startswith("POST /v2.0/tokens: ConnectionError: ")
+    assert str(err).endswith("(https://identity.example.invalid/v2.0/tokens)")
+    assert sleeps.delays == [0.1, 0.2]
+    assert_no_secret(*texts_of(err) + [repr(client)])
+
+
+def test_a_read_timeout_is_still_retried_by_the_policy(sim, sleeps):
+    sim.faults(latency_ms=400)
+    client = Client.from_options(auth_token=sim.token(), tenant_id="123456", network_url=sim.url + "/network/DFW/v2.0",
+                                 compute_url=sim.url + "/compute/DFW/v2/123456", timeout=0.1, max_retries=3,
+                                 sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        client.get("network", "/networks")
+    assert (info.value.status, info.value.kind, info.value.attempts) == (None, "no_answer", 4)
+    assert str(info.value).startswith("GET /v2.0/networks: ReadTimeout: ")
+    assert len(sleeps.delays) == 3  # the policy's count, full jitter
+    for n, delay in enumerate(sleeps.delays):
+        assert 0 <= delay <= 0.5 * 2 ** n
 
 
 def test_a_post_is_not_repeated_after_a_server_error(sim, client_for, sleeps):
@@ -245,7 +304,7 @@ def test_a_post_whose_answer_is_lost_is_not_repeated(sim, client_for, sleeps):
     with pytest.raises(UncertainWrite) as info:
         client.post("network", "/ip_addresses", {"ip_address": {"network_id": "x", "version": 4}})
     assert str(info.value) == "POST /v2.0/ip_addresses: ConnectionError: Remote end closed connection without " \
-        "response (%s)" % sim.url.split("//")[1]
+        "response (%s/network/DFW/v2.0/ip_addresses)" % sim.url
     assert info.value.status is None
     assert sleeps.delays == []
     assert sim.count("POST", "/ip_addresses") == 1
@@ -314,3 +373,33 @@ def test_no_secret_in_any_message_repr_or_hook(sim, client_for, sleeps):
     shown.extend(texts_of(info.value) + [repr(stale), repr(client)])
     assert len(shown) == 7 * 4 + 2
     assert_no_secret(*shown + seen, tokens=[token, client.token])
+
+
+def test_no_secret_in_the_failures_of_options_identity_catalog_and_connections(sim, client_for, sleeps, tmp_path):
+    """The failures this client added: bad options (even a secret pasted into another option), a 404 from
+    identity, no endpoint in the region, refused and unresolvable hosts, a bad password from a file."""
+    creds = tmp_path / "rax.ini"
+    creds.write_text("[rackspace_cloud]\nusername = demo\npassword = hush-hush\n")
+    port = closed_port()
+    attempts = [
+        lambda: client_for(username="demo", api_key=API_KEY, timeout=0),
+        lambda: client_for(username="demo", password=PASSWORD, identity_url=PASSWORD),
+        lambda: client_for(username="demo", api_key=API_KEY, network_url="dfw/%s" % API_KEY),
+        lambda: client_for(auth_token="hush-hush", tenant_id="1", network_url="hush-hush", compute_url="http://h/v2/1"),
+        lambda: client_for(credentials=str(creds), ca_path="/etc/hush-hush.pem"),
+        lambda: client_for(username="demo", api_key=API_KEY, max_retries=-1),
+        lambda: client_for(username="demo", api_key=API_KEY, identity_url=sim.url + "/nowhere/v2.0").authenticate(),
+        lambda: client_for(username="demo", password=PASSWORD, region="syd").authenticate(),
+        lambda: client_for(credentials=str(creds)).authenticate(),
+        lambda: client_for(username="demo", api_key=API_KEY, identity_url="http://127.0.0.1:%d/v2.0" % port).authenticate(),
+        lambda: client_for(username="demo", password=PASSWORD,
+                           identity_url="https://demo:%s@identity.example.invalid/v2.0" % PASSWORD).authenticate(),
+    ]
+    shown = []
+    for attempt in attempts:
+        with pytest.raises(ApiError) as info:
+            attempt()
+        shown.extend(texts_of(info.value))
+    assert len(shown) == len(attempts) * 4
+    assert "hush-hush" not in "".join(str(t) for t in shown)
+    assert_no_secret(*shown)

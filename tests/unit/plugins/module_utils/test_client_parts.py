@@ -10,10 +10,10 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ApiError,
     Client,
     ConfigError,
-    credentials_from_file,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import parse_error_body, scrub
 from ansible_collections.failover.shared_ip.plugins.module_utils._http import display_root, next_href
+from ansible_collections.failover.shared_ip.plugins.module_utils._identity import credentials_from_file
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy, parse_retry_after
 
 
@@ -112,9 +112,18 @@ def test_next_page_stays_on_the_configured_host():
 def test_credentials_file_is_read(tmp_path):
     path = tmp_path / "creds"
     path.write_text("[rackspace_cloud]\nusername = demo\napi_key = k3y\nregion = ord\n")
-    assert credentials_from_file(str(path)) == {"username": "demo", "api_key": "k3y", "region": "ord"}
+    assert credentials_from_file(str(path)) == {"username": "demo", "api_key": "k3y", "password": None, "region": "ord"}
     path.write_text("[rackspace_cloud]\nusername = demo\napi_key = k3y\n")
     assert credentials_from_file(str(path))["region"] is None
+
+
+def test_credentials_file_with_a_password_as_pyrax_allows(tmp_path):
+    path = tmp_path / "creds"
+    path.write_text("[rackspace_cloud]\nusername = demo\npassword = pa55\n")
+    assert credentials_from_file(str(path)) == {"username": "demo", "api_key": None, "password": "pa55", "region": None}
+    path.write_text("[rackspace_cloud]\nusername = demo\npassword = pa55\napi_key = k3y\n")
+    assert credentials_from_file(str(path))["api_key"] == "k3y"  # the key wins, as in pyrax
+    assert credentials_from_file(str(path))["password"] is None
 
 
 @pytest.mark.parametrize(
@@ -123,7 +132,8 @@ def test_credentials_file_is_read(tmp_path):
         (None, "does not exist"),
         ("username = demo\n", "is not an INI file"),
         ("[other]\nusername = demo\n", "has no [rackspace_cloud] section"),
-        ("[rackspace_cloud]\nusername = demo\n", "lacks api_key"),
+        ("[rackspace_cloud]\nusername = demo\n", "lacks api_key or password"),
+        ("[rackspace_cloud]\nusername = demo\napi_key =\npassword = \n", "lacks api_key or password"),
         ("[rackspace_cloud]\napi_key = hush-hush\n", "lacks username"),
     ],
 )
@@ -134,7 +144,7 @@ def test_bad_credentials_files_are_named(tmp_path, content, message):
     with pytest.raises(ConfigError) as info:
         credentials_from_file(str(path))
     assert message in str(info.value)
-    assert str(path) in str(info.value)
+    assert str(info.value).startswith("credentials=%s: " % path)
     assert "hush-hush" not in str(info.value) + repr(info.value)
 
 
@@ -144,7 +154,7 @@ def test_bad_credentials_files_are_named(tmp_path, content, message):
         ({}, "no credentials: set username and api_key"),
         ({"api_key": "hush-hush"}, "username is required with api_key"),
         ({"password": "hush-hush"}, "username is required with password"),
-        ({"username": "demo"}, "username demo given without api_key or password"),
+        ({"username": "demo"}, "username=demo: given without api_key or password"),
         ({"auth_token": "hush-hush", "tenant_id": "1"}, "auth_token needs network_url and compute_url"),
         ({"auth_token": "hush-hush", "network_url": "http://h/v2.0"}, "auth_token needs compute_url"),
         ({"auth_token": "hush-hush", "compute_url": "http://h/v2/{tenant_id}", "network_url": "http://h/v2.0"},
@@ -153,6 +163,80 @@ def test_bad_credentials_files_are_named(tmp_path, content, message):
 )
 def test_unusable_options_are_refused_before_any_call(kwargs, message):
     with pytest.raises(ConfigError) as info:
-        Client(identity_url="http://127.0.0.1:9/v2.0", **kwargs)
+        Client.from_options(identity_url="http://127.0.0.1:9/v2.0", **kwargs)
     assert message in str(info.value)
     assert "hush-hush" not in str(info.value) + repr(info.value)
+
+
+# -- RetryPolicy as the modules use it (one place for backoff) -------------------------------------
+
+class Flaky:
+    """Fails ``times`` times with ``error``, then answers "done"."""
+
+    def __init__(self, times, error):
+        self.calls, self.times, self.error = 0, times, error
+
+    def __call__(self):
+        self.calls += 1
+        if self.calls <= self.times:
+            raise self.error
+        return "done"
+
+
+LOST_RACE = ApiError("PUT /v2.0/ip_addresses/x", 400, "Bad Request",
+                     "Port requires disassociation before IP can be deleted")
+
+
+def test_retrying_repeats_while_asked_and_within_the_count():
+    slept = []
+    policy = RetryPolicy.for_attempts(4, base=0.05, cap=0.5, sleep=slept.append, rng=random.Random(3))
+    flaky = Flaky(3, LOST_RACE)
+    assert policy.retrying(flaky, lambda exc: exc.requires_disassociation) == "done"
+    assert flaky.calls == 4 and len(slept) == 3
+    for n, delay in enumerate(slept):
+        assert 0 <= delay <= min(0.5, 0.05 * 2 ** n)
+
+
+def test_retrying_gives_up_with_the_last_error_or_at_once_when_not_asked():
+    slept = []
+    policy = RetryPolicy.for_attempts(3, sleep=slept.append)
+    flaky = Flaky(10, LOST_RACE)
+    with pytest.raises(ApiError) as info:
+        policy.retrying(flaky, lambda exc: exc.requires_disassociation)
+    assert info.value is LOST_RACE and flaky.calls == 3 and len(slept) == 2
+    other = Flaky(10, ApiError("GET /v2.0/x", 404, "", "gone"))
+    with pytest.raises(ApiError):
+        policy.retrying(other, lambda exc: exc.requires_disassociation)
+    assert other.calls == 1
+
+
+def test_pause_and_sleep_for_for_loops_of_ones_own():
+    slept = []
+    policy = RetryPolicy.for_attempts(3, base=0.1, cap=1, sleep=slept.append, rng=random.Random(5))
+    state = policy.start()
+    assert state.pause() and state.pause()
+    assert not state.pause()  # a third repeat would be the fourth attempt
+    assert state.attempts == 3 and len(slept) == 2
+    assert 0 <= policy.sleep_for(10) <= 1  # capped
+
+
+def test_unreachable_hosts_get_two_short_repeats_whatever_the_count():
+    slept = []
+    state = RetryPolicy(max_retries=50, sleep=slept.append).start()
+    while True:
+        delay = state.next_delay(unreachable=True)
+        if delay is None:
+            break
+        state.wait(delay, unreachable=True)
+    assert slept == [0.1, 0.2]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_retries": -1}, "max_retries=-1: must be a whole number of at least 0"),
+    ({"max_retries": True}, "max_retries=True: must be a whole number of at least 0"),
+    ({"max_retry_time": -0.5}, "max_retry_time=-0.5: must be a number of at least 0"),
+])
+def test_bad_retry_bounds_are_named(kwargs, message):
+    with pytest.raises(ConfigError) as info:
+        RetryPolicy(**kwargs)
+    assert str(info.value) == message

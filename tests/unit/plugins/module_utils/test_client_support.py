@@ -1,42 +1,33 @@
 """Shared fixtures of the client and cloud tests: a real simulator, its control API, a secret check.
 
-Imported by test_client.py and test_cloud.py; it holds no tests itself.
+Imported by test_client*.py and test_cloud.py; it holds no tests itself. The simulator is driven
+through tests/fakecloud/client.py (the one simulator client), independent of the client under test.
 """
-
-import json
-import urllib.request
 
 import pytest
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
 from ansible_collections.failover.shared_ip.tests.fakecloud import start
+from ansible_collections.failover.shared_ip.tests.fakecloud import client as simclient
 
-API_KEY = "demo-api-key"
-PASSWORD = "demo-password"
-SECRETS = (API_KEY, PASSWORD, "other-api-key", "hush-hush")
+API_KEY = simclient.DEMO["api_key"]
+PASSWORD = simclient.DEMO["password"]
+SECRETS = (API_KEY, PASSWORD, simclient.OTHER["api_key"], "hush-hush")
 
 
-class Control:
-    """The simulator's /_sim/ API, spoken with plain urllib (independent of the client under test)."""
+class Control(simclient.Control):
+    """The simulator's /_sim/ API, plus the raw calls and counts these tests use."""
 
     def __init__(self, sim):
+        super().__init__(sim.url)
         self.sim = sim
-        self.url = sim.url
-        self.identity_url = sim.identity_url
 
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw else None
-
-    def faults(self, **faults):
-        return self.call("POST", "/_sim/faults", faults)
-
-    def counters(self):
-        return self.call("GET", "/_sim/counters")
+    def call(self, method, what, body=None):
+        """``what``: a path from the simulator's root ("/_sim/config", "/v2.0/tokens") or, as in the
+        base class, a control name ("reset"). The JSON answer; an error answer raises."""
+        if not what.startswith("/"):
+            return super().call(method, what, body)
+        return simclient.request(method, self.url + what, body, timeout=60).raise_for_status().json()
 
     def count(self, method, suffix):
         """Requests counted on routes of ``method`` whose template ends with ``suffix`` ("/ip_addresses")."""
@@ -44,13 +35,15 @@ class Control:
                    if route.split(" ", 1)[0] == method and route.endswith(suffix))
 
     def token(self, username="demo", api_key=API_KEY):
-        body = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": username, "apiKey": api_key}}}
+        body = simclient.login_body(username, api_key=api_key)
         return self.call("POST", "/v2.0/tokens", body)["access"]["token"]["id"]
 
     def reset(self):
-        self.call("DELETE", "/_sim/faults")
-        self.call("POST", "/_sim/reset-state")
-        self.call("POST", "/_sim/reset")
+        """Fixture state, no faults, empty log and counters (the base class's reset_all; its reset
+        clears the log and counters only, and reset_all calls it)."""
+        self.reset_state()
+        self.clear_faults()
+        super().reset()
 
 
 class Recorder:
@@ -95,7 +88,7 @@ def client_for(sim, sleeps):
         if not any(k in options for k in ("api_key", "password", "auth_token", "credentials")):
             options.update(username="demo", api_key=API_KEY)
         options.setdefault("sleep", sleeps)
-        return Client(**options)
+        return Client.from_options(**options)
 
     return make
 

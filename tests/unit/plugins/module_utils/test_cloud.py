@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import ApiError, UncertainWrite
-from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import Cloud
+from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY, Cloud
 from ansible_collections.failover.shared_ip.tests.fakecloud.fixture import builtin
 from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
     client_for,
@@ -127,21 +127,24 @@ def test_post_lost_twice_gives_up_with_an_uncertain_write(sim, cloud):
 
 # -- ports of an address and associations ------------------------------------------------------
 
-def test_associate_and_disassociate(sim, cloud):
+def test_internal_view_only_where_it_answers(sim, cloud):
+    """Hidden (the real cloud's tenants): None, and callers do without it; served: the ports' services."""
+    net, ports = cluster(cloud)
+    ip = cloud.create_ip_address(net, 4, port_ids=[ports["node01"], ports["node02"]], known_ids=[])
+    sim.call("POST", "/_sim/config", {"internal_view": False})
+    assert cloud.ip_address_ports(ip["id"]) is None
+    sim.call("POST", "/_sim/config", {"internal_view": True})
+    assert set(p["service"] for p in cloud.ip_address_ports(ip["id"])) == {"none"}
+    sim.call("POST", "/_sim/config", {"internal_view": False})
+
+
+def test_associate_twice_is_already_done_and_disassociate_twice_is_404(sim, cloud):
     net, ports = cluster(cloud)
     ip = cloud.create_ip_address(net, 4, port_ids=[ports["node01"], ports["node02"]], known_ids=[])
     node01 = server_id(cloud, "node01")
-    assert set(p["service"] for p in cloud.ip_address_ports(ip["id"])) == {"none"}
-    assert cloud.associate(node01, ip["id"])["id"] == ip["id"]
-    services = dict((p["device_id"], p["service"]) for p in cloud.ip_address_ports(ip["id"]))
-    assert services[node01] == "compute"
-    assert [a["id"] for a in cloud.associations(node01)] == [ip["id"]]
-    assert cloud.association(node01, ip["id"])["address"] == ip["address"]
-    with pytest.raises(ApiError) as info:  # the cloud refuses a second association: callers look first
-        cloud.associate(node01, ip["id"])
-    assert info.value.status == 400
+    assert cloud.associate(node01, ip["id"]) == {"id": ip["id"], "address": ip["address"]}
+    assert cloud.associate(node01, ip["id"]) is ALREADY          # 400 "association already exists"
     cloud.disassociate(node01, ip["id"])
-    assert cloud.association(node01, ip["id"]) is None
     with pytest.raises(ApiError) as info:
         cloud.disassociate(node01, ip["id"])
     assert info.value.status == 404
@@ -149,14 +152,14 @@ def test_associate_and_disassociate(sim, cloud):
                                       % (node01, ip["id"]))
 
 
-def test_associate_whose_answer_was_lost_is_read_back(sim, cloud, sleeps):
+def test_associate_whose_answer_was_lost_is_done(sim, cloud, sleeps):
     net, ports = cluster(cloud)
     ip = cloud.create_ip_address(net, 4, port_ids=[ports["node01"], ports["node02"]], known_ids=[])
     node01 = server_id(cloud, "node01")
     sim.faults(drop_next=[{"method": "PUT", "path_regex": "/ip_associations/", "times": 1, "when": "after"}])
-    assert cloud.associate(node01, ip["id"])["id"] == ip["id"]
+    assert cloud.associate(node01, ip["id"]) == {}        # done, and by us: a change, not ALREADY
     assert len(sleeps.delays) == 1
-    assert sim.count("PUT", "{ip_id}") == 2  # the lost one and the repeat (answered 400)
+    assert sim.count("PUT", "{ip_id}") == 2  # the lost one and the repeat (answered 400: already exists)
 
 
 def test_disassociate_whose_answer_was_lost_counts_as_done(sim, cloud):
@@ -166,7 +169,14 @@ def test_disassociate_whose_answer_was_lost_counts_as_done(sim, cloud):
     cloud.associate(node01, ip["id"])
     sim.faults(drop_next=[{"method": "DELETE", "path_regex": "/ip_associations/", "times": 1, "when": "after"}])
     cloud.disassociate(node01, ip["id"])
-    assert cloud.association(node01, ip["id"]) is None
+    assert cloud.associate(node01, ip["id"]) != ALREADY      # it was gone: associating again is a change
+
+
+def test_servers_by_name_are_exact(sim, cloud):
+    """Nova's filter is an unanchored regular expression: node1 would match node10; the read is anchored."""
+    assert [s["name"] for s in cloud.servers(name="node1")] == []
+    assert [s["name"] for s in cloud.servers(name="node10")] == ["node10"]
+    assert [s["name"] for s in cloud.servers(name="node.1")] == []
 
 
 # -- servers and metadata -----------------------------------------------------------------------
@@ -214,7 +224,8 @@ def test_every_list_follows_pages_past_the_first_hundred(big, sleeps):
     from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
 
     big.reset()
-    cloud = Cloud(Client(username="demo", api_key="demo-api-key", identity_url=big.identity_url, sleep=sleeps))
+    cloud = Cloud(Client.from_options(username="demo", api_key="demo-api-key", identity_url=big.identity_url,
+                                      sleep=sleeps))
     assert len(cloud.servers()) == 140
     net = next(n["id"] for n in cloud.networks() if n["name"] == "big-net")
     ports = cloud.ports(network_id=net)

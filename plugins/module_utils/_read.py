@@ -1,0 +1,244 @@
+# Private to the failover.shared_ip collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The read step: a snapshot of what a task needs, from targeted reads only.
+
+Servers are read by id or by exact name, ports with ``network_id`` and ``device_id``, addresses
+with ``network_id`` and ``type=shared`` (or ``address``), holders by port id: no call grows with
+servers or addresses that have nothing to do with the task. Independent reads run together in a
+bounded pool; a no-op task reads in two or three rounds (network and servers; ports, addresses and
+subnets; where needed, the addresses' internal views and holders).
+
+The internal view (``GET /ip_addresses/{id}/ports``) is used only when it answers: hidden (404),
+association state comes from this collection's own records in the members' metadata. Where those
+records already say that every holder is associated, the view is not asked at all.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import LABEL_PREFIX, is_uuid
+from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import (
+    Identity,
+    has_record,
+    network_request,
+    resolve_network,
+    view,
+)
+
+POOL_SIZE = 8
+
+
+def together(calls, size=POOL_SIZE):
+    """Run [(key, func, *args)] in a bounded pool; {key: result}. The first error is raised."""
+    calls = list(calls)
+    if len(calls) <= 1:
+        return dict((c[0], c[1](*c[2:])) for c in calls)
+    with ThreadPoolExecutor(max_workers=min(size, len(calls))) as pool:
+        futures = [(c[0], pool.submit(c[1], *c[2:])) for c in calls]
+        return dict((key, future.result()) for key, future in futures)
+
+
+class Snapshot:
+    """What was read. Plain data: the decide step reads it and never calls the cloud.
+
+    network: the network with its subnets; servers: {id: server} (members and holders read);
+    found: {server spec: [servers read for it]}; ports: {port_id: port}; addresses: the shared
+    addresses of interest (the network's, plus any read by id or address); asked: {address: the
+    address object found for it on the network, fixed or shared, or None}; holders: {port_id:
+    device_id}; services: {address_id: {port_id: service}} for addresses whose internal view
+    answered; internal_view: True, False (hidden) or None (not asked yet).
+    """
+
+    def __init__(self):
+        self.network = None
+        self.servers = {}
+        self.found = {}
+        self.ports = {}
+        self.addresses = []
+        self.asked = {}
+        self.holders = {}
+        self.services = {}
+        self.internal_view = None
+
+    def add_servers(self, servers):
+        for server in servers:
+            if server:
+                self.servers[server["id"]] = server
+
+    def add_ports(self, ports):
+        for port in ports:
+            self.ports[port["id"]] = port
+            if port.get("device_id"):
+                self.holders[port["id"]] = port["device_id"]
+
+    def add_addresses(self, addresses):
+        known = set(a["id"] for a in self.addresses)
+        self.addresses += [a for a in addresses if a and a["id"] not in known]
+
+    def address(self, address_id):
+        for addr in self.addresses:
+            if addr["id"] == address_id:
+                return addr
+        return None
+
+    def identity(self):
+        return Identity(self.addresses, list(self.servers.values()))
+
+    def view(self, addr):
+        if addr is None:
+            return None
+        return view(addr, self.servers, self.holders, self.services.get(addr["id"]))
+
+    def members_of(self, specs):
+        return [s for spec in specs for s in self.found.get(spec) or []]
+
+
+def server_reader(cloud, spec):
+    if is_uuid(spec):
+        return lambda: [s for s in [cloud.server(spec.lower())] if s]
+    return lambda: cloud.servers(name=spec)
+
+
+def network_reader(cloud, spec):
+    how, value = network_request(spec)
+    if how == "id":
+        return lambda: [n for n in [cloud.network(value)] if n]
+    return lambda: cloud.networks(name=value)
+
+
+def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_ids=(), subnets=True):
+    """The snapshot for members on one network: the network, the members, their ports, the network's
+    shared addresses, the addresses asked for (fixed or shared) and those asked by id. ``subnets``:
+    also the network's subnets (else the caller reads them only when it needs them: a create).
+
+    Round 1: the network and every member (in parallel); round 2: the members' ports, the shared
+    addresses and subnets of the network, each address and id asked for (in parallel).
+    """
+    snap = Snapshot()
+    specs = sorted(set(server_specs))
+    names = [s for s in specs if not is_uuid(s)]
+    calls = [("network", network_reader(cloud, network_spec))]
+    calls += [(("server", spec), server_reader(cloud, spec)) for spec in specs if is_uuid(spec)]
+    if names:       # every member named in one call: ^(name1|name2|...)$, compared exactly
+        calls.append(("named", lambda: cloud.servers(names=names)))
+    first = together(calls)
+    networks = first.pop("network")
+    known = cloud.networks() if not networks and network_request(network_spec)[0] == "name" else None
+    snap.network = resolve_network(networks, network_spec, known)
+    named = first.pop("named", [])
+    for spec in names:
+        first[("server", spec)] = [s for s in named if s["name"] == spec]
+    for (_kind, spec), servers in first.items():
+        snap.found[spec] = servers
+        snap.add_servers(servers)
+    net_id = snap.network["id"]
+    member_ids = sorted(snap.servers)
+    calls = [("shared", lambda: cloud.ip_addresses(network_id=net_id, type="shared"))]
+    if member_ids:
+        calls.append(("ports", lambda: cloud.ports(network_id=net_id, device_id=member_ids)))
+    if port_ids:
+        wanted = sorted(set(p.lower() for p in port_ids if is_uuid(p)))
+        calls.append(("by_port", lambda: cloud.ports(network_id=net_id, ids=wanted) if wanted else []))
+    if subnets and [s for s in snap.network.get("subnets") or [] if not isinstance(s, dict)]:
+        calls.append(("subnets", cloud.subnets, net_id))
+    calls += [(("asked", a), _asked_reader(cloud, net_id, a)) for a in sorted(set(a for a in addresses if a))]
+    calls += [(("id", i), cloud.ip_address, i.lower()) for i in sorted(set(i for i in ids if i))]
+    second = together(calls)
+    snap.add_addresses(second.pop("shared"))
+    snap.add_ports(second.pop("ports", []))
+    by_port = second.pop("by_port", [])
+    snap.add_ports(by_port)
+    devices = sorted(set(p["device_id"] for p in by_port if p.get("device_id")) - set(snap.servers))
+    snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
+    if "subnets" in second:
+        snap.network = cloud.with_subnets(snap.network, second.pop("subnets"))
+    for key, value in second.items():
+        if key[0] == "asked":
+            snap.asked[key[1]] = value
+            if value is not None and value.get("type") == "shared":
+                snap.add_addresses([value])
+        else:
+            snap.add_addresses([value] if value else [])
+    return snap
+
+
+def _asked_reader(cloud, network_id, address):
+    def read():
+        found = cloud.ip_addresses(network_id=network_id, address=address)
+        shared = [a for a in found if a.get("type") == "shared"]
+        return (shared or found or [None])[0]
+    return read
+
+
+def recorded(snap, addr):
+    """Whether every port of ``addr`` is held by a server read that carries our association record."""
+    ports = addr.get("port_ids") or []
+    return bool(ports) and all(has_record(snap.servers.get(snap.holders.get(p)), addr["id"]) for p in ports)
+
+
+def read_details(cloud, snap, address_ids):
+    """Complete the snapshot for the addresses of interest: their internal views (when the cloud
+    answers them), the devices of their ports not read yet, and those servers (labels, records)."""
+    addresses = [a for a in (snap.address(i) for i in sorted(set(address_ids))) if a]
+    unknown_ports = sorted(set(p for a in addresses for p in a.get("port_ids") or [] if p not in snap.holders))
+    calls = []
+    if snap.internal_view is not False:
+        # Where this collection's records already say that every holder is associated, the view
+        # would tell nothing more that a run acts on: it is asked only where a record is missing.
+        calls += [(("view", a["id"]), cloud.ip_address_ports, a["id"]) for a in addresses if not recorded(snap, a)]
+    if unknown_ports:
+        calls.append(("ports", lambda: cloud.ports(ids=unknown_ports)))
+    found = together(calls)
+    for key, value in found.items():
+        if key == "ports":
+            snap.add_ports(value)
+        elif value is None:
+            snap.internal_view = False
+        else:
+            snap.internal_view = True
+            snap.services[key[1]] = dict((p["id"], p.get("service")) for p in value)
+            for p in value:
+                if p.get("device_id"):
+                    snap.holders.setdefault(p["id"], p["device_id"])
+    devices = sorted(set(d for d in snap.holders.values() if d not in snap.servers))
+    snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
+    return snap
+
+
+def read_holders(cloud, snap, addresses):
+    """One holder server of each address (every member carries its name label), for the rule that a
+    name belongs to one shared IP. Read only before a name is given to an address, or to name both
+    sides of a refusal: one GET /ports?id=... and the servers not read yet, in parallel."""
+    wanted = {}
+    for addr in addresses:
+        ports = addr.get("port_ids") or []
+        if not ports or any(snap.holders.get(p) in snap.servers for p in ports):
+            continue
+        wanted[addr["id"]] = ports[0]
+    unknown = sorted(set(p for p in wanted.values() if p not in snap.holders))
+    if unknown:
+        snap.add_ports(cloud.ports(ids=unknown))
+    devices = sorted(set(snap.holders[p] for p in wanted.values() if p in snap.holders) - set(snap.servers))
+    snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
+    return snap
+
+
+def read_by_id(cloud, address_id):
+    """The snapshot of one address read by id (no network named): None when there is none."""
+    addr = cloud.ip_address(address_id.lower())
+    if addr is None:
+        return None
+    snap = Snapshot()
+    snap.network = cloud.network(addr["network_id"]) or {"id": addr["network_id"]}
+    snap.add_addresses([addr])
+    return snap
+
+
+def read_server(cloud, spec):
+    """One server by id or exact name: [servers] (the caller refuses none or several)."""
+    return server_reader(cloud, spec)()
+
+
+def labelled_by(server):
+    """{name: address_id} of the name labels on a server."""
+    return dict((k[len(LABEL_PREFIX):], v) for k, v in (server.get("metadata") or {}).items()
+                if k.startswith(LABEL_PREFIX))
