@@ -13,7 +13,7 @@ from tests.fakecloud import start
 from tests.fakecloud.fixture import BUILTIN
 from tests.lab import Lab, ensure_image, network, portsec
 from tests.lab.member import Member
-from tools.cloud import CloudView, http
+from tests.fakecloud.client import DEMO, Session
 
 pytestmark = [
     pytest.mark.lab,
@@ -43,16 +43,15 @@ class Cloud:
 
     def __init__(self, sim):
         self.sim = sim
-        self.view = CloudView(sim.identity_url)
-        self.servers = {s["name"]: s["id"] for s in self.view.get("compute", "/servers/detail")["servers"]}
-        self.ips = {ip["address"]: ip["id"] for ip in self.view.get(
-            "network", "/ip_addresses?type=shared")["ip_addresses"]}
+        self.cloud = Session(sim.identity_url, DEMO["username"], api_key=DEMO["api_key"], region=DEMO["region"])
+        self.servers = {s["name"]: s["id"] for s in self.cloud.get("compute", "/servers/detail")["servers"]}
+        self.ips = {ip["address"]: ip["id"]
+                    for ip in self.cloud.get("network", "/ip_addresses", type="shared")["ip_addresses"]}
 
     def associate(self, server, address, on=True):
-        url = f"{self.view.urls['compute']}/servers/{self.servers[server]}/ip_associations/{self.ips[address]}"
-        status, body = http("PUT" if on else "DELETE", url, {"ip_association": {}} if on else None,
-                            token=self.view.token)
-        assert status in (201, 204), (status, body)
+        path = f"/servers/{self.servers[server]}/ip_associations/{self.ips[address]}"
+        resp = self.cloud.comp("PUT" if on else "DELETE", path, {"ip_association": {}} if on else None)
+        assert resp.status_code in (201, 204), (resp.status_code, resp.text)
 
 
 @pytest.fixture(scope="module")

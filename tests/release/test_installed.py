@@ -6,13 +6,12 @@ Ansible's own verbose output that the code it ran came from there.
 """
 
 import json
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.fakecloud.client import login_body
+from tests.fakecloud.client import Session
 from tests.release.helpers import FQCN, REPO, run, tool
 
 MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
@@ -65,40 +64,18 @@ def test_every_return_key_is_documented(installed, module):
     assert not _return_gaps(returns)
 
 
-def _call(method, url, body=None, token=None):
-    """Plain HTTP against the simulator: an independent view, not the module under test."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    request.add_header("Accept", "application/json")
-    if token:
-        request.add_header("X-Auth-Token", token)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
 def _share_an_address(url):
-    """Make a shared IP on cluster-net for node01 and node02; return it."""
-    auth = login_body("demo", api_key="demo-api-key")
-    access = _call("POST", url + "/v2.0/tokens", auth)["access"]
-    token = access["token"]["id"]
-    network = next(
-        endpoint["publicURL"]
-        for service in access["serviceCatalog"] if service["type"] == "network"
-        for endpoint in service["endpoints"] if endpoint["region"] == "DFW"
-    )
-    compute = next(
-        endpoint["publicURL"]
-        for service in access["serviceCatalog"] if service["type"] == "compute"
-        for endpoint in service["endpoints"] if endpoint["region"] == "DFW"
-    )
-    net = next(n for n in _call("GET", network + "/networks", token=token)["networks"] if n["name"] == "cluster-net")
-    servers = {s["name"]: s["id"] for s in _call("GET", compute + "/servers/detail", token=token)["servers"]}
-    ports = _call("GET", f"{network}/ports?network_id={net['id']}", token=token)["ports"]
+    """Make a shared IP on cluster-net for node01 and node02 with plain HTTP (an independent view, not the
+    module under test); return it."""
+    cloud = Session(url + "/v2.0", "demo", api_key="demo-api-key", region="DFW")
+    net = next(n for n in cloud.get("network", "/networks")["networks"] if n["name"] == "cluster-net")
+    servers = {s["name"]: s["id"] for s in cloud.get("compute", "/servers/detail", name="^node0[12]$")["servers"]}
+    ports = cloud.get("network", "/ports", network_id=net["id"])["ports"]
     port_ids = [p["id"] for p in ports if p["device_id"] in (servers["node01"], servers["node02"])]
     assert len(port_ids) == 2, ports
-    body = {"ip_address": {"network_id": net["id"], "version": 4, "port_ids": port_ids}}
-    return _call("POST", network + "/ip_addresses", body, token=token)["ip_address"]
+    resp = cloud.net("POST", "/ip_addresses", {"ip_address": {"network_id": net["id"], "version": 4, "port_ids": port_ids}})
+    assert resp.status_code == 201, resp.text
+    return resp.json()["ip_address"]
 
 
 def test_module_task_runs_from_installed_copy(installed, playbook, fakecloud):
