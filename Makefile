@@ -67,7 +67,7 @@ demo: venv deps
 	$(BIN)/python -m tools.demo
 
 demo-clean: venv
-	$(BIN)/python -m tests.lab down --all
+	$(BIN)/python -m testbed.lab down --all
 
 bench: venv deps
 	$(BIN)/python -m tools.bench

@@ -17,7 +17,7 @@ import json
 import time
 from contextlib import ExitStack
 
-from tests.fakecloud.client import request
+from testbed.fakecloud.client import request
 from tools.cloud import DEMO_LOGIN, simulator
 from tools.paths import ROOT, WORK
 from tools.playbook import cloud_env, run_playbook

@@ -59,7 +59,7 @@ def _run(lab, log, extra, playbook=PLAYBOOK, profile=None):
 
 def _fresh_lab(lab):
     """The lab with brand-new members (a lab of that name left from before is taken down first)."""
-    from tests.lab import Lab
+    from testbed.lab import Lab
 
     (lab or Lab(LAB_NAME, members=len(MEMBERS), log=lambda text: None)).down()
     return Lab(LAB_NAME, members=len(MEMBERS), log=lambda text: None).up()

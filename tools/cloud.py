@@ -1,7 +1,7 @@
 """The cloud side of the tools: the simulator as a subprocess and an independent read of the shared IPs,
-both through the one simulator client (tests/fakecloud/client.py), not through the modules under test."""
+both through the one simulator client (testbed/fakecloud/client.py), not through the modules under test."""
 
-from tests.fakecloud.client import DEMO, Control, simulator as _simulator
+from testbed.fakecloud.client import DEMO, Control, simulator as _simulator
 
 DEMO_LOGIN = {"username": DEMO["username"], "api_key": DEMO["api_key"], "region": DEMO["region"]}
 NAME_KEY_PREFIX = "failover-shared-ip:"
@@ -11,7 +11,7 @@ __all__ = ["DEMO_LOGIN", "CloudView", "simulator"]
 
 def simulator(log_path, latency_ms=0, **options):
     """Start the simulator (a free loopback port), wait until it listens, stop it on the way out.
-    `options`: internal_view, extra_servers, fixture, ... (tests/fakecloud/client.py's Simulator)."""
+    `options`: internal_view, extra_servers, fixture, ... (testbed/fakecloud/client.py's Simulator)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     return _simulator(log_path=str(log_path), latency_ms=latency_ms, **options)
 

@@ -1,4 +1,4 @@
-"""The data-plane side of the tools, on the lab (tests/lab): who holds which address, and one move
+"""The data-plane side of the tools, on the lab (testbed/lab): who holds which address, and one move
 measured the way a client notices it (interruption, gratuitous ARPs on the wire)."""
 
 import ipaddress
@@ -103,7 +103,7 @@ def cloud_link(lab, state, wanted, region, network):
     """For every wanted shared IP and member: does the cloud let that member's port carry it, and why (held by
     its port, associated), and does the lab bridge let it through. `state` is the simulator's /_sim/state.
     Returns [{name, address, member, held, associated, allowed, bridge}]; bridge None without port security."""
-    from tests.lab import portsec
+    from testbed.lab import portsec
 
     fixed = {m.name: [m.ipv4, m.ipv6] for m in lab.members}
     plan = portsec.plan(state, lab.names, fixed, region, network)

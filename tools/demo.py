@@ -116,10 +116,10 @@ def check_cloud(shared, members):
 
 def _lab(cleanup, keep, name, cloud):
     ensure_importable()
-    from tests.lab import Lab
+    from testbed.lab import Lab
 
     # The members play the simulator's servers node01..node03 (their ports' MACs and fixed addresses); the
-    # bridge lets each one send only what the simulator allows its port (tests/lab/portsec.py).
+    # bridge lets each one send only what the simulator allows its port (testbed/lab/portsec.py).
     lab = Lab(name, members=MEMBERS, log=detail, cloud=cloud, cloud_region=DEMO_LOGIN["region"],
               cloud_network=cluster.network_name())
     if not keep:

@@ -1,5 +1,5 @@
 """The demo's proof that the two halves are one system: the cloud decides which member may carry a shared IP,
-and the lab bridge (port security, tests/lab/portsec.py) enforces it.
+and the lab bridge (port security, testbed/lab/portsec.py) enforces it.
 
 The standby of the first address is unbound in the cloud (failover.shared_ip.binding state=absent), then the
 holder fails: the standby takes the address in keepalived and announces it, but its announcements are dropped

@@ -26,7 +26,7 @@ def ansible_env(extra=None):
 
 
 def ensure_importable():
-    """Let the tools import the collection and the test libraries (tests.fakecloud, tests.lab)."""
+    """Let the tools import the collection and the test libraries (testbed.fakecloud, testbed.lab)."""
     for path in (str(ROOT), str(COLLECTIONS)):
         if path not in sys.path:
             sys.path.insert(0, path)

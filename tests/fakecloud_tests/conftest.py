@@ -1,8 +1,8 @@
 """Fixtures for the simulator's own tests: one in-process simulator per module, reset before each test."""
 import pytest
 
-from tests.fakecloud import start
-from tests.fakecloud.client import Control
+from testbed.fakecloud import start
+from testbed.fakecloud.client import Control
 from tests.fakecloud_tests.helpers import OTHER, Api
 
 

@@ -1,7 +1,7 @@
 """Helpers of the simulator's own tests: `Api`, the one simulator client's Session logged in as a tenant
 of an in-process simulator, and the stable ids of the built-in fixture."""
-from tests.fakecloud import PUBLICNET_ID, SERVICENET_ID, stable_id
-from tests.fakecloud.client import DEMO as DEMO_LOGIN, OTHER as OTHER_LOGIN, Session
+from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID, stable_id
+from testbed.fakecloud.client import DEMO as DEMO_LOGIN, OTHER as OTHER_LOGIN, Session
 
 DEMO = (DEMO_LOGIN["username"], DEMO_LOGIN["api_key"], DEMO_LOGIN["tenant"])
 OTHER = (OTHER_LOGIN["username"], OTHER_LOGIN["api_key"], OTHER_LOGIN["tenant"])

@@ -1,4 +1,4 @@
-"""The command line: `python3 tests/fakecloud --port PORT` prints its listening line and serves."""
+"""The command line: `python3 testbed/fakecloud --port PORT` prints its listening line and serves."""
 import os
 import re
 import signal
@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from tests.fakecloud.client import login_body, request
+from testbed.fakecloud.client import login_body, request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -30,7 +30,7 @@ shared_ips:
 
 
 def launch(*args, python=sys.executable, env=None):
-    proc = subprocess.Popen([python, "tests/fakecloud", "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([python, "testbed/fakecloud", "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     return proc, line
@@ -97,7 +97,7 @@ def test_fixture_file(tmp_path):
 def test_bad_fixture_is_a_clear_error(tmp_path, content, text):
     path = tmp_path / "bad.yml"
     path.write_text(content)
-    result = subprocess.run([sys.executable, "tests/fakecloud", "--fixture", str(path)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "testbed/fakecloud", "--fixture", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode != 0 and text in result.stderr and "Traceback" not in result.stderr
 
@@ -107,16 +107,16 @@ def test_fixture_without_pyyaml_says_so(tmp_path):
     path = tmp_path / "tiny.yml"
     path.write_text(SMALL_FIXTURE)
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
-    result = subprocess.run([sys.executable, "tests/fakecloud", "--fixture", str(path)], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "testbed/fakecloud", "--fixture", str(path)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode != 0 and "needs PyYAML" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_module_run_and_package_import():
-    result = subprocess.run([sys.executable, "-m", "tests.fakecloud", "--help"], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "testbed.fakecloud", "--help"], cwd=ROOT, capture_output=True,
                             text=True, timeout=20, check=False)
     assert result.returncode == 0 and "--drop-after-write-rate" in result.stdout
-    code = "from ansible_collections.failover.shared_ip.tests.fakecloud import start; s = start(); print(s.url); s.stop()"
+    code = "from ansible_collections.failover.shared_ip.testbed.fakecloud import start; s = start(); print(s.url); s.stop()"
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, ".build", "collections"))
     result = subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode == 0 and result.stdout.startswith("http://127.0.0.1:"), result.stderr

@@ -1,11 +1,11 @@
-"""The one simulator client (tests/fakecloud/client.py): the process, the control API, login, endpoints, calls."""
+"""The one simulator client (testbed/fakecloud/client.py): the process, the control API, login, endpoints, calls."""
 import os
 
 import pytest
 
-from tests.fakecloud import builtin
+from testbed.fakecloud import builtin
 
-from tests.fakecloud.client import (DEMO, OTHER, Control, Session, Simulator, login_body, pick_endpoint, request,
+from testbed.fakecloud.client import (DEMO, OTHER, Control, Session, Simulator, login_body, pick_endpoint, request,
                                     simulator)
 
 

@@ -125,8 +125,8 @@ def test_association_refused(api, view, shared, method, server, ip, prepare, sta
 
 
 def test_server_with_two_ports_holding_the_address(api, shared):
-    from tests.fakecloud import start
-    from tests.fakecloud.fixture import builtin
+    from testbed.fakecloud import start
+    from testbed.fakecloud.fixture import builtin
     from tests.fakecloud_tests.helpers import Api
 
     fixture = builtin()

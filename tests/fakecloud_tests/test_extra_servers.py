@@ -2,9 +2,9 @@
 each with fixed addresses that every unfiltered read shows, and that no filtered read of the cluster sees."""
 import pytest
 
-from tests.fakecloud import PUBLICNET_ID, SERVICENET_ID, builtin, start, stable_id
-from tests.fakecloud.client import Control, simulator
-from tests.fakecloud.fixture import FixtureError
+from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID, builtin, start, stable_id
+from testbed.fakecloud.client import Control, simulator
+from testbed.fakecloud.fixture import FixtureError
 from tests.fakecloud_tests.helpers import CLUSTER_NET, Api, server_id
 
 COUNT = 150

@@ -4,7 +4,7 @@ import time
 import pytest
 import requests
 
-from tests.fakecloud import ROUTE_NAMES
+from testbed.fakecloud import ROUTE_NAMES
 from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, quark_error, server_id
 
 SHARE = {"ip_address": {"network_id": CLUSTER_NET, "version": 4,

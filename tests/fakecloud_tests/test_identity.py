@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from tests.fakecloud.client import login_body, request
+from testbed.fakecloud.client import login_body, request
 from tests.fakecloud_tests.helpers import error, quark_error
 
 

@@ -3,7 +3,7 @@ served behind the switch (CLI --internal-view, POST /_sim/config {"internal_view
 import pytest
 import requests
 
-from tests.fakecloud import start
+from testbed.fakecloud import start
 from tests.fakecloud_tests.helpers import CLUSTER_NET, Api, port_id, quark_error, server_id
 
 NODE1, NODE2 = port_id("node01", "cluster-net"), port_id("node02", "cluster-net")

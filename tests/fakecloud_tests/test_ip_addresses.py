@@ -2,8 +2,8 @@
 (Quark's routes: {"code", "title", "message"}, no error type)."""
 import pytest
 
-from tests.fakecloud import PUBLICNET_ID, SERVICENET_ID, start
-from tests.fakecloud.fixture import builtin
+from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID, start
+from testbed.fakecloud.fixture import builtin
 from tests.fakecloud_tests.helpers import CLUSTER_NET, Api, error, port_id, quark_error, server_id
 
 NODE1, NODE2, NODE3 = (port_id("node%02d" % n, "cluster-net") for n in (1, 2, 3))

@@ -2,8 +2,8 @@
 path also answers with a `.json` suffix (section 2); Nova's unanchored name filter and pagination."""
 import pytest
 
-from tests.fakecloud import PUBLICNET_ID
-from tests.fakecloud.client import request
+from testbed.fakecloud import PUBLICNET_ID
+from testbed.fakecloud.client import request
 from tests.fakecloud_tests.helpers import CLUSTER_NET, port_id, quark_error, server_id
 
 NODES = ["node%02d" % n for n in range(1, 11)]

@@ -1,7 +1,7 @@
 """Networks, subnets and ports as each tenant sees them; GET /ports filters."""
 import pytest
 
-from tests.fakecloud import PUBLICNET_ID, SERVICENET_ID
+from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID
 from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, server_id
 
 

@@ -2,8 +2,8 @@
 import pytest
 import requests
 
-from tests.fakecloud import start
-from tests.fakecloud.fixture import builtin
+from testbed.fakecloud import start
+from testbed.fakecloud.fixture import builtin
 from tests.fakecloud_tests.helpers import Api, error
 
 SERVERS = 110

@@ -1,5 +1,5 @@
 """An independent look at the simulator: plain HTTP through the one simulator client
-(tests/fakecloud/client.py), no code of the collection.
+(testbed/fakecloud/client.py), no code of the collection.
 
 The tests verify what the modules did with this, never with the modules themselves.
 Its cloud API calls are counted by the simulator too: read counters before looking. `members` reads the
@@ -7,7 +7,7 @@ simulator's own state (/_sim/, never counted), so it tells the truth in both mod
 """
 from __future__ import annotations
 
-from tests.fakecloud.client import DEMO, Control, Session
+from testbed.fakecloud.client import DEMO, Control, Session
 
 TENANT = DEMO["tenant"]
 REGION = DEMO["region"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakecloud import builtin, start
+from testbed.fakecloud import builtin, start
 from tests.integration.cloudcheck import CloudCheck
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ import re
 import pytest
 import yaml
 
-from tests.fakecloud import SERVICENET_ID, start
+from testbed.fakecloud import SERVICENET_ID, start
 from tests.integration.cloudcheck import CloudCheck
 from tests.integration.conftest import Play, lab_fixture
 

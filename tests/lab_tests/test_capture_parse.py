@@ -1,6 +1,6 @@
 """Parsing tcpdump text into announcements (no lab needed)."""
 
-from tests.lab.capture import parse
+from testbed.lab.capture import parse
 
 MAC1 = "4a:dd:a4:21:2e:72"
 LINES = f"""\

@@ -9,14 +9,14 @@ import tempfile
 
 import pytest
 
-from tests.lab.lab import RUN_ROOT
+from testbed.lab.lab import RUN_ROOT
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOBODY = "65534"
 
 
 def _cli(*args):
-    cmd = [sys.executable, "-m", "tests.lab", *args]
+    cmd = [sys.executable, "-m", "testbed.lab", *args]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -27,16 +27,16 @@ def _as_user(user, cmd, cwd):
 
 @pytest.fixture
 def public_copy():
-    """tests/lab copied where any user can read it.
+    """testbed/lab copied where any user can read it.
 
     The checkout may sit under a directory that another user cannot enter (/root,
-    a `mktemp -d`): that user could then neither import tests.lab from it nor start
-    the checkout's venv Python. tests.lab needs only the standard library.
+    a `mktemp -d`): that user could then neither import testbed.lab from it nor start
+    the checkout's venv Python. testbed.lab needs only the standard library.
     """
     top = tempfile.mkdtemp(prefix="fsip-cli-")
     try:
         os.chmod(top, 0o755)
-        shutil.copytree(os.path.join(REPO, "tests", "lab"), os.path.join(top, "tests", "lab"),
+        shutil.copytree(os.path.join(REPO, "testbed", "lab"), os.path.join(top, "testbed", "lab"),
                         ignore=shutil.ignore_patterns("__pycache__"))
         for folder, dirs, files in os.walk(top):
             for name in dirs:
@@ -52,15 +52,15 @@ def _python_for(user, cwd):
     """A Python that `user` can start: the one running the tests, else the system's."""
     candidates = [sys.executable, os.path.realpath(sys.executable), shutil.which("python3", path="/usr/bin:/bin")]
     for python in dict.fromkeys(c for c in candidates if c):
-        if _as_user(user, [python, "-c", "import tests.lab"], cwd).returncode == 0:
+        if _as_user(user, [python, "-c", "import testbed.lab"], cwd).returncode == 0:
             return python
-    pytest.fail(f"uid {user} can start none of {candidates} with tests.lab importable from {cwd}")
+    pytest.fail(f"uid {user} can start none of {candidates} with testbed.lab importable from {cwd}")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
 def test_up_without_root_says_so_and_does_nothing(public_copy):
     python = _python_for(NOBODY, public_copy)
-    proc = _as_user(NOBODY, [python, "-m", "tests.lab", "up", "--name", "nonroot"], public_copy)
+    proc = _as_user(NOBODY, [python, "-m", "testbed.lab", "up", "--name", "nonroot"], public_copy)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "the lab needs root" in proc.stderr
     assert not os.path.exists(os.path.join(public_copy, ".lab", "nonroot"))

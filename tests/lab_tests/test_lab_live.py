@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from tests.lab import Lab, all_lab_names
-from tests.lab import network
+from testbed.lab import Lab, all_lab_names
+from testbed.lab import network
 
 pytestmark = [
     pytest.mark.lab,

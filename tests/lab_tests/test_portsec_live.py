@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from tests.fakecloud import start
-from tests.fakecloud.fixture import BUILTIN
-from tests.lab import Lab, ensure_image, network, portsec
-from tests.lab.member import Member
-from tests.fakecloud.client import DEMO, Session
+from testbed.fakecloud import start
+from testbed.fakecloud.fixture import BUILTIN
+from testbed.lab import Lab, ensure_image, network, portsec
+from testbed.lab.member import Member
+from testbed.fakecloud.client import DEMO, Session
 
 pytestmark = [
     pytest.mark.lab,

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from tests.fakecloud import start
-from tests.lab import portsec
-from tests.lab.network import member_addresses
+from testbed.fakecloud import start
+from testbed.lab import portsec
+from testbed.lab.network import member_addresses
 
 MEMBERS = ["node01", "node02", "node03"]
 FIXED = {m: list(member_addresses(i)) for i, m in enumerate(MEMBERS, 1)}
@@ -14,7 +14,7 @@ FIXED = {m: list(member_addresses(i)) for i, m in enumerate(MEMBERS, 1)}
 
 @pytest.fixture(scope="module")
 def sim():
-    fixture = json.loads(json.dumps(__import__("tests.fakecloud.fixture", fromlist=["BUILTIN"]).BUILTIN))
+    fixture = json.loads(json.dumps(__import__("testbed.fakecloud.fixture", fromlist=["BUILTIN"]).BUILTIN))
     fixture["shared_ips"] = [
         {"region": "DFW", "network": "cluster-net", "members": ["node01", "node02"], "address": "192.168.100.100",
          "associated": ["node01"]},

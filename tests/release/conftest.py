@@ -71,10 +71,10 @@ def _free_port():
 
 @pytest.fixture
 def fakecloud():
-    """The simulator as users start it: `python3 tests/fakecloud --port PORT`; yields its URL."""
+    """The simulator as users start it: `python3 testbed/fakecloud --port PORT`; yields its URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "tests/fakecloud", "--port", str(port)], cwd=REPO,
+        [sys.executable, "testbed/fakecloud", "--port", str(port)], cwd=REPO,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines, ready = [], threading.Event()

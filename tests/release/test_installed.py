@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fakecloud.client import Session
+from testbed.fakecloud.client import Session
 from tests.release.helpers import FQCN, REPO, run, tool
 
 MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))

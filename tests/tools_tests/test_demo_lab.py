@@ -98,6 +98,6 @@ def test_bound_again_the_address_answers_from_the_standby_then_goes_home(demo):
 
 
 def test_the_demo_leaves_no_lab_behind(demo):
-    from tests.lab import all_lab_names
+    from testbed.lab import all_lab_names
 
     assert LAB not in all_lab_names()

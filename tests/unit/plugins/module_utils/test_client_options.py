@@ -15,7 +15,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ConfigError,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.failover.shared_ip.tests.fakecloud.client import login_body
+from ansible_collections.failover.shared_ip.testbed.fakecloud.client import login_body
 from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
     API_KEY,
     PASSWORD,

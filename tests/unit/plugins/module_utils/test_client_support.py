@@ -1,14 +1,14 @@
 """Shared fixtures of the client and cloud tests: a real simulator, its control API, a secret check.
 
 Imported by test_client*.py and test_cloud.py; it holds no tests itself. The simulator is driven
-through tests/fakecloud/client.py (the one simulator client), independent of the client under test.
+through testbed/fakecloud/client.py (the one simulator client), independent of the client under test.
 """
 
 import pytest
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
-from ansible_collections.failover.shared_ip.tests.fakecloud import start
-from ansible_collections.failover.shared_ip.tests.fakecloud import client as simclient
+from ansible_collections.failover.shared_ip.testbed.fakecloud import start
+from ansible_collections.failover.shared_ip.testbed.fakecloud import client as simclient
 
 API_KEY = simclient.DEMO["api_key"]
 PASSWORD = simclient.DEMO["password"]

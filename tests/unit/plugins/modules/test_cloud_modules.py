@@ -12,7 +12,7 @@ import requests
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _module, _plan, _resolve, _steps
 from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, auth, binding, cluster
-from ansible_collections.failover.shared_ip.tests.fakecloud import start
+from ansible_collections.failover.shared_ip.testbed.fakecloud import start
 
 try:
     from ansible.module_utils.testing import patch_module_args

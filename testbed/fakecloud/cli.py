@@ -1,4 +1,4 @@
-"""Command line: python3 tests/fakecloud --port PORT [options]. Prints the listening line once ready."""
+"""Command line: python3 testbed/fakecloud --port PORT [options]. Prints the listening line once ready."""
 import argparse
 import signal
 import sys

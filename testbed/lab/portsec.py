@@ -2,7 +2,7 @@
 
 On the real cloud the host under each server lets a port send only from its own fixed addresses and
 from the shared IPs that the port holds AND that are associated with the server (service `compute`).
-The lab plays that host: the simulator (tests/fakecloud) is the cloud, `GET /_sim/state` its truth.
+The lab plays that host: the simulator (testbed/fakecloud) is the cloud, `GET /_sim/state` its truth.
 
 - `read_state(url)` reads the simulator; `plan(state, members, ...)` says, per member (a simulator server
   of the same name), its port, MAC and allowed addresses, and for every shared IP why (held, associated).

@@ -1,6 +1,6 @@
 """The fsip lab: Debian members in systemd-nspawn on one bridge, plus a client (see README.md).
 
-    from tests.lab import Lab
+    from testbed.lab import Lab
     with Lab("mylab", members=3) as lab:
         lab.member("node01").exec("ip -br addr")
 """

@@ -2,7 +2,7 @@
 
     python3 watch.py --lab NAME --log STATE_DIR/portsec.log --url URL --config STATE_DIR/portsec.json
 
-Started by the lab (tests/lab/lab.py) once the table exists, before the first member boots; stopped by
+Started by the lab (testbed/lab/lab.py) once the table exists, before the first member boots; stopped by
 `down` (its command line holds the state dir). Also stops by itself when the lab's namespace or state
 dir goes away. Every change it applies is one JSON line in --log: {time, applied_ms, allowed}. While the
 simulator does not answer, the sets keep their last contents (a line says so once).

@@ -243,7 +243,7 @@ class Lab:
         return f"nsenter --net=/run/netns/{self.netns} {sys.executable} {RELAY} %h %p"
 
     def _write_inventory(self):
-        lines = ["# Written by tests/lab for the lab %r; removed by `python -m tests.lab down`." % self.name,
+        lines = ["# Written by testbed/lab for the lab %r; removed by `python -m testbed.lab down`." % self.name,
                  "all:", "  children:", "    members:", "      hosts:"]
         for member in self.members:
             lines += [f"        {member.name}:", f"          ansible_host: {member.ipv4}",

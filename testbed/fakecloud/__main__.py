@@ -1,4 +1,4 @@
-"""`python3 tests/fakecloud` (a directory) or `python -m tests.fakecloud`."""
+"""`python3 testbed/fakecloud` (a directory) or `python -m testbed.fakecloud`."""
 import os
 import sys
 

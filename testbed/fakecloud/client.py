@@ -8,7 +8,7 @@
   expire-tokens). Never counted by the simulator.
 - `Session(identity_url, username, api_key=... | password=..., region=...)`: logs in, picks the network and
   compute endpoints from the catalog as the contract says, and makes authenticated calls.
-- `Simulator` / `simulator(...)`: `python3 tests/fakecloud` as a subprocess on a free loopback port,
+- `Simulator` / `simulator(...)`: `python3 testbed/fakecloud` as a subprocess on a free loopback port,
   with the command line's options (internal_view, extra_servers, latency_ms, fixture (a path or a dict), ...).
 
     with simulator(internal_view=True, extra_servers=1000) as sim:
@@ -272,7 +272,7 @@ class Session:
 # ----- the simulator as a process -------------------------------------------------------------------------------
 
 class Simulator(Control):
-    """`python3 tests/fakecloud` running as a subprocess on 127.0.0.1 (a free port unless given)."""
+    """`python3 testbed/fakecloud` running as a subprocess on 127.0.0.1 (a free port unless given)."""
 
     def __init__(self, port=0, fixture=None, latency_ms=0, internal_view=False, extra_servers=None, token_ttl=None,
                  seed=None, verbose=False, log_path=None, python=None, args=(), start_timeout=60):

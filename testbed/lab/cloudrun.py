@@ -1,4 +1,4 @@
-"""A cloud simulator (tests/fakecloud) owned by a lab, for callers that have no process of their own to
+"""A cloud simulator (testbed/fakecloud) owned by a lab, for callers that have no process of their own to
 keep one in (molecule's create/destroy playbooks).
 
     python3 cloudrun.py --state-dir STATE_DIR [--port N]
@@ -24,7 +24,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     sys.path.insert(0, REPO)
-    from tests.fakecloud import start
+    from testbed.fakecloud import start
 
     stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):

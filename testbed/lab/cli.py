@@ -1,4 +1,4 @@
-"""Command line of the lab: `python -m tests.lab COMMAND`; every command but up/down prints JSON."""
+"""Command line of the lab: `python -m testbed.lab COMMAND`; every command but up/down prints JSON."""
 
 import argparse
 import json
@@ -15,7 +15,7 @@ def _members(text):
 def _parser():
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--name", default=argparse.SUPPRESS, help=f"lab name (default {DEFAULT_NAME})")
-    parser = argparse.ArgumentParser(prog="python -m tests.lab", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m testbed.lab", description=__doc__)
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"lab name (default {DEFAULT_NAME})")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser = sub.add_parser
@@ -23,7 +23,7 @@ def _parser():
     up = sub.add_parser("up", help="build the lab (idempotent) and wait until ssh answers")
     up.add_argument("--members", type=int, default=3)
     up.add_argument("--distro", default="bookworm")
-    up.add_argument("--cloud", metavar="URL", help="the cloud simulator (tests/fakecloud) whose servers the members "
+    up.add_argument("--cloud", metavar="URL", help="the cloud simulator (testbed/fakecloud) whose servers the members "
                     "play: the bridge then lets each member send only what the simulator allows its port")
     up.add_argument("--cloud-region", default="DFW", help="region of the members' servers (default DFW)")
     up.add_argument("--cloud-network", default="cluster-net", help="network of their ports (default cluster-net)")

@@ -1,0 +1,1 @@
+"""Test beds the collection ships: the cloud simulator (fakecloud) and the systemd-nspawn lab (lab)."""
