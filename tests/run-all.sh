@@ -70,20 +70,20 @@ gate_molecule() {
     echo "!!! Run as root, or set FSIP_ALLOW_SKIP_MOLECULE=1 to accept the skip."
     return 1
   fi
-  # molecule 25+ finds a collection's scenarios under extensions/molecule/ when it
-  # runs from the collection root (galaxy.yml here).
-  if ! compgen -G "extensions/molecule/*/molecule.yml" >/dev/null; then
-    echo "no extensions/molecule/*/molecule.yml: the role has no molecule scenario"
+  # molecule finds the scenarios under molecule/ at the collection root (molecule 25+
+  # logs that it would rather have them in extensions/molecule/: the design keeps molecule/).
+  if ! compgen -G "molecule/*/molecule.yml" >/dev/null; then
+    echo "no molecule/*/molecule.yml: the role has no molecule scenario"
     return 1
   fi
   # Each scenario on its own (default first), so that one failing scenario
   # does not hide the others' results (molecule --all stops at the first).
   local f name rc=0 scenarios=(default)
-  for f in extensions/molecule/*/molecule.yml; do
+  for f in molecule/*/molecule.yml; do
     name=$(basename "$(dirname "$f")")
     [ "$name" = default ] || scenarios+=("$name")
   done
-  [ -f extensions/molecule/default/molecule.yml ] || scenarios=("${scenarios[@]:1}")
+  [ -f molecule/default/molecule.yml ] || scenarios=("${scenarios[@]:1}")
   for name in "${scenarios[@]}"; do
     echo "-- molecule scenario $name"
     local start=$SECONDS
