@@ -10,6 +10,7 @@ namespace, so nspawn's veths land there too. The machine reaches members over ss
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 from ._run import LabError, run
@@ -114,13 +115,25 @@ def delete_netns(name):
     run(["ip", "netns", "del", name], check=False)
 
 
-def veth_of_container(ns, pid):
-    """The lab-side name of a container's host0, found through its peer index."""
-    index = int(Path(f"/proc/{pid}/root/sys/class/net/host0/iflink").read_text())
-    for link in links(ns):
-        if link["ifindex"] == index:
-            return link["ifname"]
-    raise LabError(f"no interface with index {index} in {ns} (container pid {pid})")
+def veth_of_container(ns, pid, wait=5.0):
+    """The lab-side name of a container's host0, found through its peer index.
+
+    Right after nspawn starts, host0 may not exist yet or still read iflink 0 (its peer not yet
+    moved into the lab namespace): wait up to `wait` seconds for a peer that the namespace holds.
+    """
+    iflink = Path(f"/proc/{pid}/root/sys/class/net/host0/iflink")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            index = int(iflink.read_text())
+        except (FileNotFoundError, ValueError):
+            index = 0
+        name = next((link["ifname"] for link in links(ns) if index and link["ifindex"] == index), None)
+        if name:
+            return name
+        if time.monotonic() > deadline:
+            raise LabError(f"no interface with index {index} in {ns} (container pid {pid}) after {wait:g} s")
+        time.sleep(0.05)
 
 
 def nft_command(image):
