@@ -4,7 +4,7 @@ import pytest
 
 from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID, start
 from testbed.fakecloud.fixture import builtin
-from tests.fakecloud_tests.helpers import CLUSTER_NET, Api, error, port_id, quark_error, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, Api, error, port_id, quark_error, server_id
 
 NODE1, NODE2, NODE3 = (port_id("node%02d" % n, "cluster-net") for n in (1, 2, 3))
 UNKNOWN = "99999999-9999-9999-9999-999999999999"

@@ -4,7 +4,7 @@ import requests
 
 from testbed.fakecloud import start
 from testbed.fakecloud.fixture import builtin
-from tests.fakecloud_tests.helpers import Api, error
+from tests.testbed.fakecloud.helpers import Api, error
 
 SERVERS = 110
 

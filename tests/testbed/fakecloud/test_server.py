@@ -1,5 +1,5 @@
 """The documented flow of cloud-api.md section 5, end to end over HTTP."""
-from tests.fakecloud_tests.helpers import port_id, server_id
+from tests.testbed.fakecloud.helpers import port_id, server_id
 
 MEMBERS = ["node01", "node02", "node03"]
 

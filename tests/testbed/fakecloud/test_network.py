@@ -2,7 +2,7 @@
 import pytest
 
 from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID
-from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, error, port_id, server_id
 
 
 def test_networks_as_each_tenant_sees_them(api, other):

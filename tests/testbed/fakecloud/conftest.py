@@ -3,7 +3,7 @@ import pytest
 
 from testbed.fakecloud import start
 from testbed.fakecloud.client import Control
-from tests.fakecloud_tests.helpers import OTHER, Api
+from tests.testbed.fakecloud.helpers import OTHER, Api
 
 
 @pytest.fixture(scope="module")

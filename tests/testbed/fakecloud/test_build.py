@@ -5,7 +5,7 @@ import pytest
 from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID, builtin, start, stable_id
 from testbed.fakecloud.client import Control, simulator
 from testbed.fakecloud.fixture import FixtureError
-from tests.fakecloud_tests.helpers import CLUSTER_NET, Api, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, Api, server_id
 
 COUNT = 150
 

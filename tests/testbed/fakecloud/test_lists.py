@@ -4,7 +4,7 @@ import pytest
 
 from testbed.fakecloud import PUBLICNET_ID
 from testbed.fakecloud.client import request
-from tests.fakecloud_tests.helpers import CLUSTER_NET, port_id, quark_error, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, port_id, quark_error, server_id
 
 NODES = ["node%02d" % n for n in range(1, 11)]
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from testbed.fakecloud.client import login_body, request
-from tests.fakecloud_tests.helpers import error, quark_error
+from tests.testbed.fakecloud.helpers import error, quark_error
 
 
 def tokens(sim, body):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.fakecloud_tests.helpers import CLUSTER_NET, port_id, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, port_id, server_id
 
 THREADS = 16
 

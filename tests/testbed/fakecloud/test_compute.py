@@ -1,7 +1,7 @@
 """Associations, servers and metadata on the compute endpoint (cloud-api.md section 4), Nova error shapes."""
 import pytest
 
-from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, error, port_id, server_id
 
 UNKNOWN = "99999999-9999-9999-9999-999999999999"
 
@@ -127,7 +127,7 @@ def test_association_refused(api, view, shared, method, server, ip, prepare, sta
 def test_server_with_two_ports_holding_the_address(api, shared):
     from testbed.fakecloud import start
     from testbed.fakecloud.fixture import builtin
-    from tests.fakecloud_tests.helpers import Api
+    from tests.testbed.fakecloud.helpers import Api
 
     fixture = builtin()
     fixture["servers"][0]["ports"].append({"network": "cluster-net", "id": "0e0e0e0e-0000-4000-8000-000000000002",

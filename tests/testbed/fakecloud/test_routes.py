@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from testbed.fakecloud import start
-from tests.fakecloud_tests.helpers import CLUSTER_NET, Api, port_id, quark_error, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, Api, port_id, quark_error, server_id
 
 NODE1, NODE2 = port_id("node01", "cluster-net"), port_id("node02", "cluster-net")
 PORTS_ROUTE = "GET /network/{region}/v2.0/ip_addresses/{ip_id}/ports"

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from testbed.fakecloud import ROUTE_NAMES
-from tests.fakecloud_tests.helpers import CLUSTER_NET, error, port_id, quark_error, server_id
+from tests.testbed.fakecloud.helpers import CLUSTER_NET, error, port_id, quark_error, server_id
 
 SHARE = {"ip_address": {"network_id": CLUSTER_NET, "version": 4,
                         "port_ids": [port_id("node01", "cluster-net"), port_id("node02", "cluster-net")]}}
