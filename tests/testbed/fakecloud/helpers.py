@@ -1,5 +1,7 @@
 """Helpers of the simulator's own tests: `Api`, the one simulator client's Session logged in as a tenant
-of an in-process simulator, and the stable ids of the built-in fixture."""
+of an in-process simulator, the stable ids of the built-in fixture, and calls of the /_sim/ control API."""
+import requests
+
 from testbed.fakecloud import PUBLICNET_ID, SERVICENET_ID, stable_id
 from testbed.fakecloud.client import DEMO as DEMO_LOGIN, OTHER as OTHER_LOGIN, Session
 
@@ -66,3 +68,21 @@ def quark_error(response, status):
     assert sorted(body) == ["code", "message", "title"], body
     assert body["code"] == status and body["title"] == WEBOB_TITLES[status] and body["message"], body
     return body
+
+
+SHARE = {"ip_address": {"network_id": CLUSTER_NET, "version": 4,
+                        "port_ids": [port_id("node01", "cluster-net"), port_id("node02", "cluster-net")]}}
+
+
+def sim_call(api, method, what, body=None):
+    return requests.request(method, api.sim.url + "/_sim/" + what, json=body, timeout=10)
+
+
+def faults(api, **body):
+    r = sim_call(api, "POST", "faults", body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def shared_count(api):
+    return len(api.net("GET", "/ip_addresses", type="shared").json()["ip_addresses"])

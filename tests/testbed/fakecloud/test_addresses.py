@@ -320,3 +320,34 @@ def test_list_filters(api, shared, filters, expect):
     filters = {k: ({"v6-subnet": v6["subnet_id"]}.get(v) or ids.get(v, v)) for k, v in filters.items()}
     got = api.net("GET", "/ip_addresses", **filters).json()["ip_addresses"]
     assert sorted(names.get(ip["id"], ip["address"]) for ip in got) == sorted(expect)
+
+
+# ----- GET /ip_addresses lists every address, fixed and shared (sections 3 and 6) -----
+
+NODES = ["node%02d" % n for n in range(1, 11)]
+
+
+def test_every_fixed_port_address_is_listed(api):
+    listed = api.net("GET", "/ip_addresses", network_id=CLUSTER_NET).json()["ip_addresses"]
+    assert sorted(ip["address"] for ip in listed) == sorted(
+        ["192.168.100.%d" % (10 + n) for n in range(1, 11)] + ["fd00:100::%d" % (10 + n) for n in range(1, 11)])
+    for ip in listed:
+        assert ip["type"] == "fixed" and len(ip["port_ids"]) == 1
+        owner = [name for name in NODES if port_id(name, "cluster-net") == ip["port_ids"][0]]
+        assert owner and ip["address"].endswith(str(10 + int(owner[0][4:])))
+    everything = api.net("GET", "/ip_addresses").json()["ip_addresses"]
+    assert len(everything) == 10 * 5    # PublicNet v4 + v6, ServiceNet, cluster-net v4 + v6 on each node
+
+
+def test_type_is_set_at_allocation_and_never_changes(api):
+    ip = api.share(["node01", "node02"]).json()["ip_address"]
+    assert ip["type"] == "shared"
+    r = api.net("PUT", "/ip_addresses/" + ip["id"], {"ip_address": {"port_ids": [port_id("node02", "cluster-net")]}})
+    assert r.status_code == 200 and r.json()["ip_address"]["type"] == "shared"
+    assert api.net("GET", "/ip_addresses/" + ip["id"]).json()["ip_address"]["type"] == "shared"
+    fixed = api.net("GET", "/ip_addresses", type="fixed", network_id=CLUSTER_NET).json()["ip_addresses"]
+    assert ip["id"] not in [f["id"] for f in fixed] and len(fixed) == 20
+
+
+def test_publicnet_shared_read_is_empty_and_filtered(api):
+    assert api.net("GET", "/ip_addresses", network_id=PUBLICNET_ID, type="shared").json() == {"ip_addresses": []}

@@ -10,7 +10,7 @@ import requests
 
 from testbed.fakecloud.client import login_body, request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 SMALL_FIXTURE = """\

@@ -206,3 +206,24 @@ def test_metadata_limits_are_inclusive(api):
 def test_another_tenants_server_metadata_is_not_found(api, other):
     r = other.comp("GET", "/servers/%s/metadata" % server_id("node01"))
     assert r.status_code == 404 and error(r, "itemNotFound")
+
+
+@pytest.mark.parametrize("name,expect", [
+    ("node1", ["node10"]),                              # unanchored: node1 also finds node10
+    ("node0", ["node%02d" % n for n in range(1, 10)]),
+    ("ode0[12]", ["node01", "node02"]),                  # searched anywhere in the name
+    ("^node01$", ["node01"]),                           # an anchored literal (answered from the name index)
+    ("^node\\d1$", ["node01"]),                          # an anchored pattern (answered by a scan): same rules
+    ("^node01$|^node02$", ["node01", "node02"]),
+    ("^node\\-01$", []),                                 # an escaped literal that names no server
+    ("NODE01", []),                                     # case matters
+])
+def test_name_filter_is_an_unanchored_regular_expression(api, name, expect):
+    for path in ("/servers/detail", "/servers"):
+        found = api.comp("GET", path, name=name).json()["servers"]
+        assert sorted(s["name"] for s in found) == expect
+
+
+def test_bad_name_pattern_is_a_nova_400(api):
+    r = api.comp("GET", "/servers/detail", name="node(")
+    assert r.status_code == 400 and list(r.json()) == ["badRequest"]

@@ -1,9 +1,11 @@
-"""The internal view GET /ip_addresses/{id}/ports[/{port}] (cloud-api.md section 3): hidden by default,
-served behind the switch (CLI --internal-view, POST /_sim/config {"internal_view": ...})."""
+"""The route table (routes.py): the internal view GET /ip_addresses/{id}/ports[/{port}] (cloud-api.md
+section 3), hidden by default and served behind the switch (CLI --internal-view, POST /_sim/config
+{"internal_view": ...}); every network path also answers with a `.json` suffix (section 2)."""
 import pytest
 import requests
 
 from testbed.fakecloud import start
+from testbed.fakecloud.client import request
 from tests.testbed.fakecloud.helpers import CLUSTER_NET, Api, port_id, quark_error, server_id
 
 NODE1, NODE2 = port_id("node01", "cluster-net"), port_id("node02", "cluster-net")
@@ -73,3 +75,40 @@ def test_start_option():
         ip = api.net("POST", "/ip_addresses", {"ip_address": {"network_id": CLUSTER_NET, "version": 4,
                                                               "port_ids": [NODE1, NODE2]}}).json()["ip_address"]
         assert api.net("GET", "/ip_addresses/%s/ports" % ip["id"]).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/ports.json", "/networks.json", "/subnets.json", "/ip_addresses.json"])
+def test_json_suffix_on_lists(api, path):
+    plain = api.net("GET", path[:-len(".json")])
+    suffixed = api.net("GET", path)
+    assert suffixed.status_code == 200 and suffixed.json() == plain.json()
+
+
+def test_json_suffix_on_items_and_writes(api, view):
+    r = api.net("POST", "/ip_addresses.json", {"ip_address": {"network_id": CLUSTER_NET, "version": 4, "port_ids": [
+        port_id("node01", "cluster-net"), port_id("node02", "cluster-net")]}})
+    assert r.status_code == 201, r.text
+    ip = r.json()["ip_address"]
+    assert api.net("GET", "/ip_addresses/%s.json" % ip["id"]).json() == {"ip_address": ip}
+    assert api.net("GET", "/networks/%s.json" % CLUSTER_NET).json()["network"]["name"] == "cluster-net"
+    assert api.net("GET", "/ports/%s.json" % port_id("node01", "cluster-net")).json()["port"]["device_id"] == \
+        server_id("node01")
+    r = api.net("PUT", "/ip_addresses/%s.json" % ip["id"], {"ip_address": {"port_ids": [
+        port_id("node01", "cluster-net"), port_id("node03", "cluster-net")]}})
+    assert r.status_code == 200 and len(r.json()["ip_address"]["port_ids"]) == 2
+    r = api.net("GET", "/ip_addresses/%s.json" % "99999999-9999-9999-9999-999999999999")
+    assert r.status_code == 404 and quark_error(r, 404)
+    assert api.net("DELETE", "/ip_addresses/%s.json" % ip["id"]).status_code == 204
+    # the log and the counters name the route templates, without the suffix
+    log = request("GET", api.sim.url + "/_sim/log").json()
+    assert {e["route"] for e in log if e["path"].endswith(".json")} >= {
+        "DELETE /network/{region}/v2.0/ip_addresses/{ip_id}", "POST /network/{region}/v2.0/ip_addresses"}
+
+
+def test_json_suffix_follows_the_pages(api):
+    first = api.net("GET", "/ip_addresses.json", limit=20).json()
+    nxt = [link["href"] for link in first["ip_addresses_links"] if link["rel"] == "next"][0]
+    assert "/ip_addresses.json?" in nxt
+    second = api.call("GET", nxt).json()["ip_addresses"]
+    assert len(first["ip_addresses"]) == 20 and len(second) == 20
+    assert not {ip["id"] for ip in second} & {ip["id"] for ip in first["ip_addresses"]}

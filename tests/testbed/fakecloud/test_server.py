@@ -1,5 +1,6 @@
-"""The documented flow of cloud-api.md section 5, end to end over HTTP."""
-from tests.testbed.fakecloud.helpers import port_id, server_id
+"""The HTTP layer (server.py) end to end: the documented flow of cloud-api.md section 5 over HTTP, and the
+quirk that answers versions as strings."""
+from tests.testbed.fakecloud.helpers import SHARE, faults, port_id, server_id, sim_call
 
 MEMBERS = ["node01", "node02", "node03"]
 
@@ -53,3 +54,13 @@ def test_share_associate_list_shrink_delete(api, view):
     assert r.status_code == 204 and r.content == b""
     assert api.net("GET", "/ip_addresses/%s" % ip["id"]).status_code == 404
     assert api.net("GET", "/ip_addresses", type="shared").json()["ip_addresses"] == []
+
+
+def test_versions_as_strings_quirk(api):
+    faults(api, version_as_string=True)
+    created = api.net("POST", "/ip_addresses", SHARE).json()["ip_address"]
+    assert created["version"] == "4"
+    listed = api.net("GET", "/ip_addresses", type="shared").json()["ip_addresses"]
+    assert [ip["version"] for ip in listed] == ["4"]
+    sim_call(api, "DELETE", "faults")
+    assert api.net("GET", "/ip_addresses/" + created["id"]).json()["ip_address"]["version"] == 4

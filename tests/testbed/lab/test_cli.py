@@ -11,7 +11,7 @@ import pytest
 
 from testbed.lab.lab import RUN_ROOT
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 NOBODY = "65534"
 
 
