@@ -1,5 +1,7 @@
-"""Port security on a real lab driven by a real simulator: sets before boot, changes followed, spoofing dropped
-and counted, link-local open; and a lab without a simulator says so and runs unfiltered."""
+"""Port security (portsec.py): what the bridge allows each member, computed from a real simulator's
+/_sim/state (no lab, no root needed); then on a real lab driven by a real simulator (marker lab): sets
+before boot, changes followed, spoofing dropped and counted, link-local open; and a lab without a
+simulator says so and runs unfiltered."""
 
 import ipaddress
 import json
@@ -10,15 +12,75 @@ import time
 import pytest
 
 from testbed.fakecloud import start
+from testbed.fakecloud.client import DEMO, Session
 from testbed.fakecloud.fixture import BUILTIN
 from testbed.lab import Lab, ensure_image, network, portsec
 from testbed.lab.member import Member
-from testbed.fakecloud.client import DEMO, Session
+from testbed.lab.network import member_addresses
 
-pytestmark = [
-    pytest.mark.lab,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-]
+MEMBERS = ["node01", "node02", "node03"]
+FIXED = {m: list(member_addresses(i)) for i, m in enumerate(MEMBERS, 1)}
+
+
+@pytest.fixture(scope="module")
+def plan_sim():
+    fixture = json.loads(json.dumps(BUILTIN))
+    fixture["shared_ips"] = [
+        {"region": "DFW", "network": "cluster-net", "members": ["node01", "node02"], "address": "192.168.100.100",
+         "associated": ["node01"]},
+        {"region": "DFW", "network": "cluster-net", "members": ["node02", "node03"], "address": "fd00:100::100",
+         "version": 6, "associated": ["node02", "node03"]},
+    ]
+    with start(port=0, fixture=fixture) as running:
+        yield running
+
+
+def test_a_member_may_send_from_its_fixed_addresses_and_the_shared_ips_its_port_holds_and_is_associated_with(plan_sim):
+    plan = portsec.plan(portsec.read_state(plan_sim.url), MEMBERS, FIXED)
+    assert plan["node01"]["v4"] == ["192.168.100.100", "192.168.100.11"] and plan["node01"]["v6"] == ["fd00:100::11"]
+    assert plan["node02"]["v4"] == ["192.168.100.12"], "held but not associated: not allowed"
+    assert plan["node02"]["v6"] == ["fd00:100::100", "fd00:100::12"]
+    assert plan["node03"]["v4"] == ["192.168.100.13"] and plan["node03"]["v6"] == ["fd00:100::100", "fd00:100::13"]
+    assert plan["node02"]["shared"]["192.168.100.100"] == {"held": True, "associated": False}
+    assert plan["node03"]["shared"].get("192.168.100.100", {"held": False})["held"] is False
+    assert plan["node01"]["mac"] == next(p["mac_address"] for p in portsec.read_state(plan_sim.url)["regions"]["DFW"]["ports"]
+                                         if p["name"] == "node01-cluster-net")
+
+
+def test_a_member_that_is_no_server_of_the_simulator_is_refused(plan_sim):
+    with pytest.raises(portsec.NotAServer, match="ghost is no server"):
+        portsec.plan(portsec.read_state(plan_sim.url), ["node01", "ghost"], dict(FIXED, ghost=["192.168.100.19"]))
+    with pytest.raises(portsec.NotAServer, match="not the lab's fixed addresses"):
+        portsec.plan(portsec.read_state(plan_sim.url), ["node01"], {"node01": ["192.168.100.50", "fd00:100::50"]})
+
+
+def test_no_simulator_is_a_clear_error():
+    with start(port=0) as gone:
+        url = gone.url
+    with pytest.raises(portsec.CloudUnavailable, match=r"no simulator answers GET .*/_sim/state"):
+        portsec.read_state(url, timeout=1)
+
+
+def test_the_ruleset_filters_each_port_and_keeps_link_local_open():
+    text = portsec.ruleset("lab", {"node01": "vb-lab-node01"}, {"node01": {"v4": ["192.168.100.11"],
+                                                                           "v6": ["fd00:100::11"]}})
+    assert 'iifname "vb-lab-node01" jump node01' in text
+    assert "arp saddr ip != @node01_v4" in text and "ip saddr != @node01_v4" in text
+    assert "ip6 saddr != { ::, fe80::/10 } ip6 saddr != @node01_v6" in text
+    assert "0xfd000100000000000000000000000011" in text  # the NA target set holds the same address as an integer
+    update = portsec.set_update("lab", {"node01": {"v4": [], "v6": ["fd00:100::100"]}})
+    assert update.splitlines() == [
+        "flush set bridge fsip_ps_lab node01_v4", "flush set bridge fsip_ps_lab node01_v6",
+        "add element bridge fsip_ps_lab node01_v6 { fd00:100::100 }", "flush set bridge fsip_ps_lab node01_na",
+        "add element bridge fsip_ps_lab node01_na { 0xfd000100000000000000000000000100 }"]
+
+
+# ----- on a real lab (marker lab, root) -----
+
+def live(test):
+    """A test on a real lab: marker lab, skipped without root."""
+    return pytest.mark.lab(pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root")(test))
+
 
 NAME = os.environ.get("FSIP_PORTSEC_LAB", "psec")
 NAME_NO_CLOUD = os.environ.get("FSIP_PORTSEC_LAB2", "psec2")
@@ -102,6 +164,7 @@ def _allowed(lab, member):
     return lab.port_security()["members"][member]["allowed"]
 
 
+@live
 def test_the_sets_exist_before_the_first_member_boots(booted, sim):
     lab, at_start = booted
     assert sorted(at_start) == lab.names
@@ -118,6 +181,7 @@ def test_the_sets_exist_before_the_first_member_boots(booted, sim):
         assert lab.member(name).exec("cat /sys/class/net/host0/address").stdout.strip() == ports[f"{name}-cluster-net"]
 
 
+@live
 def test_a_change_in_the_simulator_reaches_the_bridge_within_a_few_hundred_ms(lab, sim, capsys):
     cloud = Cloud(sim)
     gained, lost, watcher = [], [], []
@@ -141,6 +205,7 @@ def test_a_change_in_the_simulator_reaches_the_bridge_within_a_few_hundred_ms(la
               f"{len(gained) + len(lost)} changes")
 
 
+@live
 def test_spoofed_arp_na_and_ip_from_a_member_are_dropped_and_counted(lab):
     before = lab.drops()
     on_port = lab.start_capture(tag="spoof-port", member="node03", max_seconds=60)
@@ -171,6 +236,7 @@ def test_spoofed_arp_na_and_ip_from_a_member_are_dropped_and_counted(lab):
     assert after["node01"] == before["node01"] and after["node02"] == before["node02"]
 
 
+@live
 def test_link_local_and_neighbour_discovery_stay_open(lab):
     before = lab.drops()["node03"]
     mac = lab.mac_of("node03")
@@ -190,6 +256,7 @@ def test_link_local_and_neighbour_discovery_stay_open(lab):
     assert lab.drops()["node03"] == before
 
 
+@live
 def test_without_a_simulator_the_lab_says_so_and_runs_unfiltered(capsys):
     with start(port=0) as gone:
         url = gone.url

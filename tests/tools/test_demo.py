@@ -1,17 +1,87 @@
-"""`make demo` as root: the whole job on the simulator and a real lab, a hard failure, and back; then a
-failover onto a standby unbound in the cloud (nobody hears it) and bound again (it answers)."""
+"""`make demo` (demo.py): its control-plane half, the example playbook against the simulator, then an
+independent look at the cloud, cleaned up also when it is stopped; and as root (marker lab) the whole job on
+the simulator and a real lab, a hard failure, and back, then a failover onto a standby unbound in the cloud
+(nobody hears it, demo_unbound.py) and bound again (it answers)."""
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tools.paths import ROOT
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow,
-              pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root")]
+pytestmark = pytest.mark.slow
+
+
+def _demo(workdir):
+    return subprocess.Popen([sys.executable, "-m", "tools.demo", "--control-plane", "--workdir", str(workdir)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _port(output):
+    return int(re.search(r"Cloud simulator listening on http://127\.0\.0\.1:(\d+)", output).group(1))
+
+
+def _listening(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_control_plane_demo_shares_every_address_with_every_member_and_stops_the_simulator(tmp_path):
+    proc = _demo(tmp_path)
+    out, _stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]
+            if re.match(r"^\s+(web|db|api6)\s", line)}
+    assert rows == {"web": ["192.168.100.100", "node01", "node02", "node03"],
+                    "db": ["192.168.100.101", "node01", "node02", "node03"],
+                    "api6": ["fd00:100::100", "node01", "node02", "node03"]}, out
+    assert "Demo OK" in out
+    assert not _listening(_port(out)), "the simulator outlived the demo"
+
+
+def test_a_stopped_demo_says_so_and_still_stops_the_simulator(tmp_path):
+    proc = _demo(tmp_path)
+    seen = ""
+    deadline = time.monotonic() + 60
+    while "Running playbooks/site.yml" not in seen and time.monotonic() < deadline:
+        seen += proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    out, _stderr = proc.communicate(timeout=60)
+    out = seen + out
+    assert proc.returncode == 130, out
+    assert "interrupted by SIGTERM; cleaned up" in out
+    assert not _listening(_port(out)), "the simulator outlived the interrupted demo"
+
+
+def test_without_root_the_demo_says_so_and_runs_the_control_plane_half(tmp_path, monkeypatch, capsys):
+    from tools import demo
+
+    handlers = {sig: signal.getsignal(sig) for sig in demo.STOP_SIGNALS}
+    monkeypatch.setattr(demo.os, "geteuid", lambda: 1000)
+    try:
+        rc = demo.main(["--workdir", str(tmp_path)])
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "control plane only (not running as root" in out
+    assert "Demo OK (control plane only: run as root for the lab and the failover)" in out
+    assert "Booting the lab" not in out
+
+
+# ----- as root, on a real lab (marker lab) -----
+
+def live(test):
+    """A test of the demo on a real lab: marker lab, skipped without root."""
+    return pytest.mark.lab(pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root")(test))
+
 
 LAB = os.environ.get("FSIP_DEMOTEST_LAB", "demotest")  # another name: two checkouts side by side
 
@@ -36,6 +106,7 @@ def _rows(out, heading):
     return rows[1:]  # without the header
 
 
+@live
 def test_the_demo_ends_with_every_address_on_its_preferred_member(demo):
     rc, out = demo
     assert rc == 0, out
@@ -45,6 +116,7 @@ def test_the_demo_ends_with_every_address_on_its_preferred_member(demo):
                                                    "api6": ("node03", "node03")}, out
 
 
+@live
 def test_the_failure_moves_web_to_its_second_choice_and_the_client_sees_it(demo):
     _rc, out = demo
     during = {r[0]: r for r in _rows(out, "Moved in")}
@@ -67,6 +139,7 @@ def _block(out, heading):
     return block
 
 
+@live
 def test_after_the_converge_the_cloud_lets_every_member_carry_every_address_and_the_bridge_agrees(demo):
     _rc, out = demo
     link = _rows(out, "Which member the cloud lets carry each shared IP")
@@ -74,6 +147,7 @@ def test_after_the_converge_the_cloud_lets_every_member_carry_every_address_and_
     assert all(row[3:] == ["yes", "yes", "yes", "yes"] for row in link), out
 
 
+@live
 def test_a_standby_unbound_in_the_cloud_takes_the_address_and_nobody_hears_it(demo):
     _rc, out = demo
     link = {row[2]: row[3:] for row in _rows(out, "The cloud no longer lets node02 carry web")}
@@ -87,6 +161,7 @@ def test_a_standby_unbound_in_the_cloud_takes_the_address_and_nobody_hears_it(de
     assert client[0][2] == "0" and client[0][3] == "of", out
 
 
+@live
 def test_bound_again_the_address_answers_from_the_standby_then_goes_home(demo):
     _rc, out = demo
     rebound = "\n".join(_block(out, "web answers from node02 again"))
@@ -97,6 +172,7 @@ def test_bound_again_the_address_answers_from_the_standby_then_goes_home(demo):
                                                    "api6": ("node03", "node03")}, out
 
 
+@live
 def test_the_demo_leaves_no_lab_behind(demo):
     from testbed.lab import all_lab_names
 
