@@ -33,6 +33,7 @@ LINT_PATHS = $(wildcard roles playbooks molecule examples) galaxy.yml meta/runti
 
 help:
 	@echo "make demo        the main job: simulator + local lab + example playbook + failover"
+	@echo "make check       lint and every test that needs no lab (before a commit)"
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make bench       control-plane and data-plane figures (table + bench-results.json)"
 	@echo "make demo-clean  tear down a lab left by an interrupted demo"
@@ -59,6 +60,15 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Not root: skipping Debian packages:$$missing (the lab needs root)"; fi; \
 	fi
+
+# Before a commit: the three linters, then every test that needs no lab (marker `lab` left out)
+# on both cores, one file per worker. Prints its time; `make test` runs everything.
+.PHONY: check
+check: venv
+	@start=$$(date +%s); rc=0; \
+	$(MAKE) --no-print-directory lint || rc=1; \
+	$(BIN)/python -m pytest tests -m "not lab" -n 2 --dist loadfile -p no:cacheprovider -q --durations=10 || rc=1; \
+	echo "make check: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test: venv deps
 	bash tests/run-all.sh
