@@ -25,9 +25,9 @@ PYENV_ROOT ?= $(HOME)/.pyenv
 NEWER_PYTHON ?= $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3.13)))
 NEWER_PYTHON_VERSION := 3.13
 VENV_NEWER := .build/venv-newer
-# What ansible-lint lints: the role, playbooks and molecule scenarios that exist, and
+# What ansible-lint lints: the role, playbooks, molecule scenarios and the lab's molecule playbooks, and
 # the collection metadata that it validates against schemas (yamllint: .yamllint).
-LINT_PATHS = $(wildcard roles playbooks molecule examples) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
+LINT_PATHS = $(wildcard roles playbooks molecule testbed/lab/molecule examples) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
 
 .PHONY: help venv lock deps test sanity units units-current units-newer lint lint-yaml lint-ansible lint-docs changelog demo demo-clean bench build docs clean
 

@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
 FINDING = re.compile(r"^(?:ERROR: )?(?P<path>[\w./-]+):(?P<line>\d+):(?P<col>\d+): (?P<text>.*)$")
-LINT_PATHS = ["roles", "playbooks", "molecule", "examples", "galaxy.yml", "meta/runtime.yml",
+LINT_PATHS = ["roles", "playbooks", "molecule", "testbed/lab/molecule", "examples", "galaxy.yml", "meta/runtime.yml",
               "meta/execution-environment.yml", "changelogs/changelog.yaml"]
 
 
