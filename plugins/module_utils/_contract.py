@@ -43,6 +43,12 @@ def label_key(name):
     return LABEL_PREFIX + name
 
 
+def labels(server):
+    """{name: address_id} of the name labels in a server's metadata: the one parser of them."""
+    meta = (server or {}).get("metadata") or {}
+    return dict((k[len(LABEL_PREFIX):], v) for k, v in meta.items() if k.startswith(LABEL_PREFIX))
+
+
 def record_key(address_id):
     return RECORD_PREFIX + address_id
 

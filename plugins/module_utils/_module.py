@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one base of the cloud modules: connection options, client, errors, running the steps.
 
-Every module takes the same way through: parameters -> client -> read step (_read) -> decide step
-(_decide, pure) -> apply step (here: the steps performed, or in check mode applied to a copy with
-the same transition function) -> result and diff. The flows themselves are in _tasks.
+Every module takes the same way through: parameters -> client -> read step (_snapshot) -> decide step
+(pure) -> apply step (``converge``: the steps performed, or in check mode applied to a copy with the
+same transition function) -> result and diff (``exit``). What each module reads and decides, and its
+flow, is in its own file: _address, _binding, _cluster, _address_info, _auth.
 """
 
 import os
@@ -24,7 +25,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY, Cloud
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError
-from ansible_collections.failover.shared_ip.plugins.module_utils._read import POOL_SIZE
+from ansible_collections.failover.shared_ip.plugins.module_utils._snapshot import POOL_SIZE
 
 CONNECTION_SPEC = dict(
     username=dict(type="str", fallback=(env_fallback, ["RAX_USERNAME"])),
@@ -186,13 +187,10 @@ class CloudModule:
 
     @property
     def cloud(self):
-        """The Cloud, logged in before the read step's parallel calls start (one login, done here
-        rather than by whichever thread of the pool comes first)."""
+        """The Cloud; its client logs in on the first call (once, whichever thread of the read step's
+        pool comes first: the client publishes its token only after both endpoints)."""
         if self._cloud is None:
-            client = self.client()
-            if not (client.token and client.network_url and client.compute_url):
-                client.authenticate()
-            self._cloud = Cloud(client)
+            self._cloud = Cloud(self.client())
         return self._cloud
 
     # -- errors ------------------------------------------------------------------------------
@@ -249,23 +247,35 @@ class CloudModule:
 
     def hide(self, values):
         """Secrets that the result passes on on purpose (the role's auth_pass for keepalived): masked in the
-        invocation and in every failure, shown only in the successful result (see reveal)."""
+        invocation and in every failure, shown only in the successful result (see report)."""
         known = set(self.module.no_log_values)
         self._passed_on = [v for v in values if v and v not in known]
         self.module.no_log_values.update(self._passed_on)
 
-    def reveal(self, result):
-        """exit_json with the hidden values left in the result, the invocation still masked."""
+    def exit(self, before, after, steps, **result):
+        """exit_json with changed, the actions taken (or that would be), and the diff of one shared IP."""
+        result.setdefault(self.result_key, after or {})
+        self.exit_many({None: (before, steps)}, {None: after}, **result)
+
+    def exit_many(self, plans, afters, **result):
+        """exit_json for shared IPs converged side by side ({key: (before, steps)}, {key: after}): changed,
+        the actions (each after its key, when there is more than one) and the diff by key."""
+        steps = [s for key in plans for s in plans[key][1]]
+        result["changed"] = bool(self.changed(steps))
+        result["actions"] = [("%s: %s" % (key, steps_.describe(s)) if key is not None else steps_.describe(s))
+                             for key in plans for s in plans[key][1]]
+        if self.module._diff:       # the one place that asks whether --diff is on
+            if list(plans) == [None]:
+                result["diff"] = {"before": steps_.diff_view(plans[None][0]), "after": steps_.diff_view(afters[None])}
+            else:
+                result["diff"] = {"before": dict((k, steps_.diff_view(b)) for k, (b, _s) in plans.items() if b),
+                                  "after": dict((k, steps_.diff_view(a)) for k, a in afters.items() if a)}
+        self.report(**result)
+
+    def report(self, **result):
+        """exit_json: the one way out. Values hidden with ``hide`` are shown in the result only."""
+        result.setdefault("changed", False)
         if self._passed_on:
             result["invocation"] = {"module_args": remove_values(self.params, self.module.no_log_values)}
             self.module.no_log_values.difference_update(self._passed_on)
-        self.module.exit_json(**result)
-
-    def exit(self, before, after, steps, **result):
-        """exit_json with changed, the actions taken (or that would be), and the diff."""
-        result.setdefault(self.result_key, after or {})
-        result["changed"] = bool(self.changed(steps))
-        result["actions"] = [steps_.describe(s) for s in steps]
-        if self.module._diff:
-            result["diff"] = {"before": steps_.diff_view(before), "after": steps_.diff_view(after)}
         self.module.exit_json(**result)

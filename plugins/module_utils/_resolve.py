@@ -14,14 +14,13 @@ neither tells. Members are sorted by server name, then id, so that order never m
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import (
-    LABEL_PREFIX,
     PUBLIC_NET_ID,
     SERVICE_NET_ID,
     PlanError,
     check_uuid,
     describe_address,
     is_uuid,
-    label_key,
+    labels,
     record_key,
     same_ip,
 )
@@ -143,17 +142,16 @@ def port_servers(network, ports, servers, specs, option="ports"):
 
 def labelled_ids(servers, name):
     """Address ids that the servers' metadata label ``name`` with."""
-    key = label_key(name)
-    return sorted(set(s["metadata"][key] for s in servers if key in (s.get("metadata") or {})))
+    return sorted(set(labels(s)[name] for s in servers if name in labels(s)))
 
 
 def labels_of(servers, address_id):
     """Names whose label points at address_id, by server id."""
     out = {}
     for s in servers:
-        for key, value in (s.get("metadata") or {}).items():
-            if key.startswith(LABEL_PREFIX) and value == address_id:
-                out.setdefault(s["id"], []).append(key[len(LABEL_PREFIX):])
+        names = sorted(n for n, v in labels(s).items() if v == address_id)
+        if names:
+            out[s["id"]] = names
     return out
 
 
@@ -168,10 +166,6 @@ def address_name(servers, address_id):
 
 def has_record(server, address_id):
     return address_id is not None and record_key(address_id) in ((server or {}).get("metadata") or {})
-
-
-def label_value(server, name):
-    return ((server or {}).get("metadata") or {}).get(label_key(name))
 
 
 # ---------------------------------------------------------------- identity

@@ -174,10 +174,6 @@ def _perform_unlabel(cloud, state, step, context):
     return gone_is_done(cloud.delete_metadata_item, step["server_id"], step["key"])
 
 
-def _perform_unrecord(cloud, state, step, context):
-    return gone_is_done(cloud.delete_metadata_item, step["server_id"], step["key"])
-
-
 STEPS = {
     "create": StepKind(_describe_create, _apply_create, _perform_create, parallel=False),
     "disassociate": StepKind(_describe_server, _set_associated(False), _perform_disassociate, parallel=True),
@@ -185,7 +181,6 @@ STEPS = {
     "associate": StepKind(_describe_server, _set_associated(True), _perform_associate, parallel=True),
     "label": StepKind(_describe_label, _apply_label, _perform_label, parallel=True),
     "unlabel": StepKind(_describe_label, _apply_nothing, _perform_unlabel, parallel=True),
-    "unrecord": StepKind(_describe_label, _apply_nothing, _perform_unrecord, parallel=True),
     "delete": StepKind(_describe_delete, _apply_delete, _perform_delete, parallel=False),
 }
 

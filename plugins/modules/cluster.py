@@ -351,7 +351,7 @@ not_done:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import cluster
+from ansible_collections.failover.shared_ip.plugins.module_utils._cluster import run
 
 
 def main():
@@ -366,7 +366,7 @@ def main():
         ),
         result_key="shared_ips",
     )
-    module.guard(cluster, module)
+    module.guard(run, module)
 
 
 if __name__ == "__main__":

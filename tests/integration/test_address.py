@@ -313,3 +313,16 @@ def test_refusal_quota_reached(play, cloud):
                                         "IPs on PublicNet (")
     assert writes == {}
     assert len(cloud.addresses("PublicNet")) == 5
+
+
+def test_an_id_of_another_network_leaves_that_address_alone(play, cloud):
+    """The id of a PublicNet shared IP given with network=cluster-net: refused before any write, naming both
+    networks; its members stay associated (this used to disassociate both, then fail on the port change)."""
+    ok(converge(play, cloud, [{"network": "public", "name": "www", "servers": ["node01", "node02"]}])[0])
+    www = cloud.address("PublicNet", id=cloud.labels("www")["node01"])
+    results, writes, _reads = converge(play, cloud, [{"network": "cluster-net", "id": www["id"],
+                                                      "servers": ["node03", "node04"]}])
+    assert results[0]["failed"] and writes == {}
+    assert results[0]["msg"].startswith("id=%s: shared IP %s (%s) is on network public, not on network=cluster-net"
+                                        % (www["id"], www["id"], www["address"]))
+    bound(cloud, www["id"], ["node01", "node02"])

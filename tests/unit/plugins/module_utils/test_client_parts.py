@@ -170,46 +170,6 @@ def test_unusable_options_are_refused_before_any_call(kwargs, message):
 
 # -- RetryPolicy as the modules use it (one place for backoff) -------------------------------------
 
-class Flaky:
-    """Fails ``times`` times with ``error``, then answers "done"."""
-
-    def __init__(self, times, error):
-        self.calls, self.times, self.error = 0, times, error
-
-    def __call__(self):
-        self.calls += 1
-        if self.calls <= self.times:
-            raise self.error
-        return "done"
-
-
-LOST_RACE = ApiError("PUT /v2.0/ip_addresses/x", 400, "Bad Request",
-                     "Port requires disassociation before IP can be deleted")
-
-
-def test_retrying_repeats_while_asked_and_within_the_count():
-    slept = []
-    policy = RetryPolicy.for_attempts(4, base=0.05, cap=0.5, sleep=slept.append, rng=random.Random(3))
-    flaky = Flaky(3, LOST_RACE)
-    assert policy.retrying(flaky, lambda exc: exc.requires_disassociation) == "done"
-    assert flaky.calls == 4 and len(slept) == 3
-    for n, delay in enumerate(slept):
-        assert 0 <= delay <= min(0.5, 0.05 * 2 ** n)
-
-
-def test_retrying_gives_up_with_the_last_error_or_at_once_when_not_asked():
-    slept = []
-    policy = RetryPolicy.for_attempts(3, sleep=slept.append)
-    flaky = Flaky(10, LOST_RACE)
-    with pytest.raises(ApiError) as info:
-        policy.retrying(flaky, lambda exc: exc.requires_disassociation)
-    assert info.value is LOST_RACE and flaky.calls == 3 and len(slept) == 2
-    other = Flaky(10, ApiError("GET /v2.0/x", 404, "", "gone"))
-    with pytest.raises(ApiError):
-        policy.retrying(other, lambda exc: exc.requires_disassociation)
-    assert other.calls == 1
-
-
 def test_pause_and_sleep_for_for_loops_of_ones_own():
     slept = []
     policy = RetryPolicy.for_attempts(3, base=0.1, cap=1, sleep=slept.append, rng=random.Random(5))

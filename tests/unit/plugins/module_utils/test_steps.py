@@ -26,9 +26,9 @@ ALL = frozenset(sid(n) for n in range(1, 11))
 
 def test_every_kind_is_in_the_one_table():
     assert set(steps_.STEPS) == {"create", "disassociate", "set_ports", "associate", "label", "unlabel",
-                                 "unrecord", "delete"}
+                                 "delete"}
     assert sorted(k for k, v in steps_.STEPS.items() if v.parallel) == [
-        "associate", "disassociate", "label", "unlabel", "unrecord"]
+        "associate", "disassociate", "label", "unlabel"]
 
 
 @pytest.mark.parametrize("now, assoc, want", [

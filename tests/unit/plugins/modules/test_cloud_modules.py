@@ -175,7 +175,7 @@ def refused(sim, capsys, module, args, message):
     (dict(PAIR, network="servicenet"), "network=servicenet: ServiceNet carries no shared IPs"),
     (dict(PAIR, address="192.168.100.0"), "address=192.168.100.0: is the network address of subnet"),
     (dict(PAIR, address="192.168.100.255"), "address=192.168.100.255: is the broadcast address of subnet"),
-    (dict(PAIR, address="192.168.100.11"), "address=192.168.100.11: is the fixed address of port"),
+    (dict(PAIR, address="192.168.100.11"), "address=192.168.100.11: is the fixed address of node01's own port"),
     (dict(PAIR, address="not-an-ip"), "address=not-an-ip: not an IPv4 or IPv6 address"),
     (dict(PAIR, servers=["node1", "node02"]), "servers=node1: no such server"),
     (dict(PAIR, timeout=0), "timeout=0: must be a positive number of seconds"),
@@ -210,14 +210,14 @@ def test_port_at_its_limit_is_refused_before_any_write(sim, capsys):
         out = run(address, dict(PAIR, name="a%d" % n, **login(sim)), capsys)
         assert out.get("changed"), out.get("msg")
     # node01's port: its own two fixed addresses (v4, v6) and three shared ones: no room for a fourth
-    out = refused(sim, capsys, address, dict(PAIR, name="a3"), "servers=node01: port ")
+    out = refused(sim, capsys, address, dict(PAIR, name="a3"), "servers=node01: its port on cluster-net ")
     assert "already holds 5 addresses" in out["msg"] and "192.168.100.11, fd00:100::11" in out["msg"]
     out = refused(sim, capsys, cluster, {"network": "cluster-net", "servers": ["node03", "node04"],
                                          "addresses": [{"name": "x%d" % n} for n in range(4)]},
-                  "addresses[0].servers=node03: port ")
+                  "addresses[0].servers=node03: its port on cluster-net ")
     assert "already holds 2 addresses (192.168.100.13, fd00:100::13); 4 more asked for" in out["msg"]
     run(address, dict(PAIR, name="c", servers=["node03", "node04"], **login(sim)), capsys)
-    refused(sim, capsys, binding, dict(name="c", server="node01"), "server=node01: port ")
+    refused(sim, capsys, binding, dict(name="c", server="node01"), "server=node01: its port on cluster-net ")
 
 
 # -- cluster ----------------------------------------------------------------------------------------
@@ -344,3 +344,26 @@ def test_cluster_passes_the_roles_secret_on_and_masks_it_elsewhere(sim, capsys):
     assert "s3cret" not in json.dumps(out["invocation"]) and "demo-api-key" not in json.dumps(out)
     refused = run(cluster, dict(args, servers=["node01", "node99"]), capsys)
     assert refused["failed"] and "s3cret" not in json.dumps(refused)
+
+
+def test_an_address_of_another_network_is_refused_naming_both_networks(sim, capsys):
+    """By id or by address, a shared IP that lives on another network than `network` is another service's:
+    refused before any write, naming both networks as the user wrote them."""
+    www = run(address, dict(login(sim), network="public", name="www", servers=["node01", "node02"]), capsys)
+    ip = www["shared_ip"]
+    cases = [
+        (address, dict(network="cluster-net", id=ip["id"], servers=["node03", "node04"]), "id=%s" % ip["id"]),
+        (address, dict(network="cluster-net", address=ip["address"], servers=["node03", "node04"]),
+         "address=%s" % ip["address"]),
+        (cluster, dict(network="cluster-net", servers=["node03", "node04"],
+                       addresses=[{"name": "web", "address": ip["address"]}]), "addresses[0].address=%s" % ip["address"]),
+    ]
+    for module, args, head in cases:
+        requests.post(sim.url + "/_sim/reset", timeout=10)
+        out = run(module, dict(login(sim), **args), capsys)
+        assert out.get("failed"), out
+        assert out["msg"].startswith(head + ": shared IP %s (%s) is on network public, not on network=cluster-net"
+                                     % (ip["id"], ip["address"])), out["msg"]
+        assert set(counters(sim)["by_method"]) == {"GET", "POST"}      # identity + reads only
+    left = run(address_info, dict(login(sim), id=ip["id"]), capsys)["shared_ips"][0]
+    assert [(m["name"], m["port_id"]) for m in left["members"]] == [(m["name"], m["port_id"]) for m in ip["members"]]
