@@ -307,41 +307,50 @@ class Client:
             started = time.monotonic()
             try:
                 resp = session.request(method, url, params=params, json=body, headers=headers, timeout=self.timeout)
-            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                    requests.exceptions.InvalidSchema) as exc:
-                self._notify(method, call, None, time.monotonic() - started)
-                raise ApiError(call, None, type(exc).__name__, self._describe(exc, url), kind=UNREACHABLE) from None
             except requests.RequestException as exc:
                 self._notify(method, call, None, time.monotonic() - started)
-                unsent, gone = _surely_unsent(exc), _unreachable(exc)
-                kind = UNREACHABLE if gone else NO_ANSWER
-                if method not in IDEMPOTENT and not unsent and uncertain_post:
-                    raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc, url),
-                                         attempts=state.attempts, uncertain=True, kind=kind) from None
-                delay = state.next_delay(unreachable=gone)
-                if delay is None:
-                    raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
-                                   attempts=state.attempts, uncertain=uncertain, kind=kind) from None
+                delay, unsent, gone = self._after_no_answer(exc, method, url, call, state, uncertain, uncertain_post)
                 uncertain = uncertain or not unsent
                 state.wait(delay, unreachable=gone)
                 continue
             self._notify(method, call, resp.status_code, time.monotonic() - started)
-            status = resp.status_code
             reply = Reply(resp, attempts=state.attempts, uncertain=uncertain)
-            if status < 400:
-                return reply
-            if method == "DELETE" and status == 404 and uncertain:
-                reply.done_earlier = True  # an earlier attempt whose answer was lost did the job
-                return reply
-            if status >= 500 and method not in IDEMPOTENT and uncertain_post:
-                raise self._error(call, reply, UncertainWrite, uncertain=True)
-            if not retryable_status(status):
-                return reply
-            delay = state.next_delay(self._retry_after(reply))
+            delay = self._after_answer(reply, method, call, state, uncertain_post)
             if delay is None:
                 return reply
-            uncertain = uncertain or status >= 500
+            uncertain = uncertain or reply.status >= 500
             state.wait(delay)
+
+    def _after_no_answer(self, exc, method, url, call, state, uncertain, uncertain_post):
+        """(delay, surely unsent, unreachable) before repeating a request that got no answer; raises when
+        it must not or cannot be repeated."""
+        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                            requests.exceptions.InvalidSchema)):
+            raise ApiError(call, None, type(exc).__name__, self._describe(exc, url), kind=UNREACHABLE) from None
+        unsent, gone = _surely_unsent(exc), _unreachable(exc)
+        kind = UNREACHABLE if gone else NO_ANSWER
+        if method not in IDEMPOTENT and not unsent and uncertain_post:
+            raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc, url),
+                                 attempts=state.attempts, uncertain=True, kind=kind) from None
+        delay = state.next_delay(unreachable=gone)
+        if delay is None:
+            raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
+                           attempts=state.attempts, uncertain=uncertain, kind=kind) from None
+        return delay, unsent, gone
+
+    def _after_answer(self, reply, method, call, state, uncertain_post):
+        """The delay before repeating a request that got ``reply``, or None to return it."""
+        status = reply.status
+        if status < 400:
+            return None
+        if method == "DELETE" and status == 404 and reply.uncertain:
+            reply.done_earlier = True  # an earlier attempt whose answer was lost did the job
+            return None
+        if status >= 500 and method not in IDEMPOTENT and uncertain_post:
+            raise self._error(call, reply, UncertainWrite, uncertain=True)
+        if not retryable_status(status):
+            return None
+        return state.next_delay(self._retry_after(reply))
 
     def _new_session(self):
         with self._lock:

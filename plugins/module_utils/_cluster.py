@@ -70,20 +70,7 @@ def run(module):
     for entry, item in zip(entries_, items):
         entry["role"] = role_part(item)
     cloud = module.cloud
-    snap = read.read_cluster(cloud, params["network"], params["servers"],
-                             addresses=[e["address"] for e in entries_ if e.get("address")])
-    cluster_members(snap, params["servers"])
-    found = read.refuse_fully(lambda: identities(snap, entries_),
-                              lambda refusal: read.read_holders(cloud, snap, snap.addresses) or True)
-    member_ids = set(s["id"] for s in snap.members_of(params["servers"]))
-    interest = [a["id"] for a in found.values() if a]
-    if params["exclusive"]:
-        interest += [a["id"] for a in stale_addresses(snap, entries_, member_ids)]
-    read.read_details(cloud, snap, interest)
-    named = [e for e in entries_ if found[e["name"]] is None
-             or e["name"] not in names_of(list(snap.servers.values()), found[e["name"]]["id"])]
-    if named:       # a name about to be given: it must be no other shared IP's (one holder of each read)
-        read.read_holders(cloud, snap, snap.addresses)
+    snap = read_for(cloud, params, entries_)
     plans = read.refuse_fully(lambda: decide(snap, request, entries_, identities(snap, entries_)),
                               lambda refusal: read.read_elsewhere(cloud, snap, refusal))
     try:
@@ -93,9 +80,29 @@ def run(module):
         exc.state = [exc.state.get(e["name"]) or {} for e in entries_]
         raise
     vips, pending = vip_addresses(entries_, afters, snap.network)
-    module.exit_many(plans, afters, shared_ips=[afters[e["name"]] for e in entries_], keepalived_vip_addresses=vips,
-                     pending=pending,
-                     deleted=sorted(k for k in plans if k not in [e["name"] for e in entries_] and plans[k][1]))
+    listed = [e["name"] for e in entries_]
+    module.exit_many(plans, afters, shared_ips=[afters[name] for name in listed], keepalived_vip_addresses=vips,
+                     pending=pending, deleted=sorted(k for k in plans if k not in listed and plans[k][1]))
+
+
+def read_for(cloud, params, entries_):
+    """The snapshot the decision needs: the network, the members and their ports, the network's shared
+    IPs (read_cluster); the details of those the entries name (and, with exclusive, of the stale ones);
+    one holder of every other shared IP where a name is about to be given, or to name a refusal."""
+    snap = read.read_cluster(cloud, params["network"], params["servers"],
+                             addresses=[e["address"] for e in entries_ if e.get("address")])
+    cluster_members(snap, params["servers"])
+    found = read.refuse_fully(lambda: identities(snap, entries_),
+                              lambda refusal: read.read_holders(cloud, snap, snap.addresses) or True)
+    interest = [a["id"] for a in found.values() if a]
+    if params["exclusive"]:
+        member_ids = set(s["id"] for s in snap.members_of(params["servers"]))
+        interest += [a["id"] for a in stale_addresses(snap, entries_, member_ids)]
+    read.read_details(cloud, snap, interest)
+    servers = list(snap.servers.values())
+    if any(found[e["name"]] is None or e["name"] not in names_of(servers, found[e["name"]]["id"]) for e in entries_):
+        read.read_holders(cloud, snap, snap.addresses)      # a name about to be given: no other shared IP's
+    return snap
 
 
 # ---------------------------------------------------------------- the items

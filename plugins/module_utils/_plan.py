@@ -128,22 +128,31 @@ def plan_present(current, members, servers, associate_ids=None, name=None, label
     """
     servers, names, now = _context(current, servers)
     if keep_others:
-        members = dict(members)
-        for key, m in now.items():
-            members.setdefault(key, m["port_id"])
-    leaving = [i for i in _by_name(now, names) if i not in members or members[i] != now[i]["port_id"]]
-    steps = [_disassociate(i, names, now[i]["port_id"], servers, current["id"])
-             for i in leaving if now[i]["associated"] is not False and now[i]["id"]]
-    steps += [_label_step("unlabel", i, names, n) for i in leaving if i not in members
-              for n in _labels_on(servers, i, current["id"])]
+        members = dict(dict((key, m["port_id"]) for key, m in now.items()), **members)
+    leaving = [i for i in _by_name(now, names) if members.get(i) != now[i]["port_id"]]
+    steps = _leave(current, servers, names, now, leaving, members)
     if sorted(members.values()) != sorted(m["port_id"] for m in current["members"]):
         steps.append(_set_ports(members, names))
     steps += [_server_step("associate", i, names, members[i]) for i in _by_name(members, names)
-              if i in (associate_ids or ()) and (i in leaving or i not in now or now[i]["associated"] is not True)]
+              if i in (associate_ids or ()) and _to_associate(i, leaving, now)]
     if name is not None:
+        labelled = label_ids if label_ids is not None else members
         steps += [_label_step("label", i, names, name) for i in _by_name(members, names)
-                  if (label_ids is None or i in label_ids) and _label_value(servers, i, name) != current["id"]]
+                  if i in labelled and _label_value(servers, i, name) != current["id"]]
     return steps
+
+
+def _leave(current, servers, names, now, leaving, members):
+    """Disassociate the members leaving (or changing port), and unlabel those that leave for good."""
+    steps = [_disassociate(i, names, now[i]["port_id"], servers, current["id"])
+             for i in leaving if now[i]["associated"] is not False and now[i]["id"]]
+    return steps + [_label_step("unlabel", i, names, n) for i in leaving if i not in members
+                    for n in _labels_on(servers, i, current["id"])]
+
+
+def _to_associate(server_id, leaving, now):
+    """A member that must end associated and is not known to be (or whose port changes)."""
+    return server_id in leaving or server_id not in now or now[server_id]["associated"] is not True
 
 
 def plan_absent(current, servers, only=None, name=None):

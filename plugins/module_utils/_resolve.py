@@ -205,6 +205,17 @@ class Identity:
         Refuses (PlanError) before any write when two of them point at different shared IPs, or when
         a name would move to another address.
         """
+        sides = self._sides(ident_id, address, name, member_ids)
+        found = [side for side in sides if side[2] is not None]
+        if found:
+            return self._agreed(sides, found, name)
+        chosen = self._by_ports(port_ids, name) if port_ids else None
+        if name is not None:
+            self._name_free(name, chosen, None)
+        return chosen
+
+    def _sides(self, ident_id, address, name, member_ids):
+        """[(option, value, the address it points at or None)] for each way the task names one."""
         sides = []
         if ident_id is not None:
             ident_id = check_uuid("id", ident_id)
@@ -213,44 +224,46 @@ class Identity:
             sides.append(("address", address, self.by_address(address)))
         if name is not None:
             sides.append(("name", name, self.by_name(name, member_ids)))
-        found = [(o, v, a) for o, v, a in sides if a is not None]
+        return sides
+
+    def _agreed(self, sides, found, name):
+        """The one address every side found points at; the sides that found none must accept it."""
+        first = found[0]
+        chosen = first[2]
         for option, value, addr in found[1:]:
-            first = found[0]
-            if addr["id"] != first[2]["id"]:
+            if addr["id"] != chosen["id"]:
                 raise PlanError(option, value, "points at shared IP %s, but %s=%s points at shared IP %s; "
                                 "they must name the same one" % (self._who(addr), first[0], first[1],
-                                                                 self._who(first[2])))
-        if found:
-            chosen = found[0][2]
-            for option, value, addr in sides:
-                if addr is None:
-                    self._refuse_other_side(option, value, chosen)
-            if name is not None:
-                self._name_free(name, chosen, found[0])
-                taken = [n for n in names_of(self.servers, chosen["id"]) if n != name]
-                if taken and not [s for s in sides if s[0] == "name" and s[2] is not None]:
-                    raise PlanError("name", name, "%s=%s points at shared IP %s (%s), which is named %s; a shared IP "
-                                    "keeps its name (use name=%s, or delete that shared IP first)"
-                                    % (found[0][0], found[0][1], chosen["id"], chosen.get("address"),
-                                       ", ".join(taken), taken[0]))
-            return chosen
-        chosen = None
-        if port_ids:
-            wanted = set(port_ids)
-            candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
-            if name is not None:
-                # An address created by an earlier run whose labels were never written: adopt it only
-                # if no name claims it.
-                candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
-            if len(candidates) > 1:
-                option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
-                raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
-                                "address or name" % ", ".join(describe_address(a) for a in candidates),
-                                [a["id"] for a in candidates])
-            chosen = candidates[0] if candidates else None
+                                                                 self._who(chosen)))
+        for option, value, addr in sides:
+            if addr is None:
+                self._refuse_other_side(option, value, chosen)
         if name is not None:
-            self._name_free(name, chosen, None)
+            self._name_free(name, chosen, first)
+            self._keeps_its_name(name, chosen, first, named=any(s[0] == "name" for s in found))
         return chosen
+
+    def _keeps_its_name(self, name, chosen, first, named):
+        """An address found by id or address that carries another name keeps it."""
+        taken = [n for n in names_of(self.servers, chosen["id"]) if n != name]
+        if taken and not named:
+            raise PlanError("name", name, "%s=%s points at shared IP %s (%s), which is named %s; a shared IP "
+                            "keeps its name (use name=%s, or delete that shared IP first)"
+                            % (first[0], first[1], chosen["id"], chosen.get("address"), ", ".join(taken), taken[0]))
+
+    def _by_ports(self, port_ids, name):
+        """The shared IP held by exactly ``port_ids``; with a name, only one that no name claims yet (an
+        address created by an earlier run whose labels were never written)."""
+        wanted = set(port_ids)
+        candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
+        if name is not None:
+            candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
+        if len(candidates) > 1:
+            option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
+            raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
+                            "address or name" % ", ".join(describe_address(a) for a in candidates),
+                            [a["id"] for a in candidates])
+        return candidates[0] if candidates else None
 
     def named(self, name):
         """Every shared IP that ``name`` labels on any server read (members and holders alike)."""

@@ -98,19 +98,31 @@ def check_new_address(network, version, address, ports=None, option="address", s
     {id: server} to name their holders.
     """
     ip = _requested(network, version, address, option)
+    of_version = _subnets_of_version(network, version)
+    if ip is None:
+        return of_version[0] if of_version else None
+    _not_fixed(ip, address, ports, servers or {}, option)
+    return _subnet_holding(network, version, of_version, ip, address, option)
+
+
+def _subnets_of_version(network, version):
     subnets = [s for s in network.get("subnets") or [] if isinstance(s, dict)]
     of_version = subnets_of(network, version)
     if subnets and not of_version:
         raise PlanError("version", version, "network %s has no IPv%d subnet (it has %s)"
                         % (network_label(network), version,
                            ", ".join(s.get("cidr") or s.get("id") for s in subnets)))
-    if ip is None:
-        return of_version[0] if of_version else None
-    _not_fixed(ip, address, ports, servers or {}, option)
-    inside = [s for s in of_version if s.get("cidr") and ip in ipaddress.ip_network(str(s["cidr"]), strict=False)]
+    return of_version
+
+
+def _subnet_holding(network, version, of_version, ip, address, option):
+    """The subnet of ``of_version`` that holds ``ip`` (which must not be reserved in it); refused when
+    every subnet's range is known and none holds it."""
+    known = [s for s in of_version if s.get("cidr")]
+    inside = [s for s in known if ip in ipaddress.ip_network(str(s["cidr"]), strict=False)]
     for subnet in inside:
         _not_reserved(network, subnet, ip, address, option)
-    if not inside and of_version and all(s.get("cidr") for s in of_version):
+    if of_version and not inside and len(known) == len(of_version):
         raise PlanError(option, address, "is outside the IPv%d subnet of network %s (%s)"
                         % (version, network_label(network), ", ".join(s["cidr"] for s in of_version)))
     return (inside or of_version or [None])[0]

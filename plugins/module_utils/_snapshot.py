@@ -227,21 +227,25 @@ def read_details(cloud, snap, address_ids):
         calls += [(("view", a["id"]), cloud.ip_address_ports, a["id"]) for a in addresses if not recorded(snap, a)]
     if unknown_ports:
         calls.append(("ports", lambda: cloud.ports(ids=unknown_ports)))
-    found = together(calls)
-    for key, value in found.items():
+    for key, value in together(calls).items():
         if key == "ports":
             snap.add_ports(value)
-        elif value is None:
-            snap.internal_view = False
         else:
-            snap.internal_view = True
-            snap.services[key[1]] = dict((p["id"], p.get("service")) for p in value)
-            for p in value:
-                if p.get("device_id"):
-                    snap.holders.setdefault(p["id"], p["device_id"])
+            _take_view(snap, key[1], value)
     devices = sorted(set(d for d in snap.holders.values() if d not in snap.servers))
     snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
     return snap
+
+
+def _take_view(snap, address_id, ports):
+    """The internal view of one address: None when hidden (then it is hidden for every address)."""
+    snap.internal_view = ports is not None
+    if ports is None:
+        return
+    snap.services[address_id] = dict((p["id"], p.get("service")) for p in ports)
+    for p in ports:
+        if p.get("device_id"):
+            snap.holders.setdefault(p["id"], p["device_id"])
 
 
 def read_holders(cloud, snap, addresses):
