@@ -23,7 +23,8 @@ def run(module):
         snap = read.read_by_id(cloud, params["id"])
         if snap is None:
             module.exit(None, None, [])
-    chosen = plan.members(snap, request)
+    chosen = read.refuse_fully(lambda: plan.members(snap, request),
+                               lambda refusal: read.read_candidates(cloud, snap, refusal))
     if chosen is None and params["name"]:
         # No members named: the name labels are on the holders of the network's shared IPs.
         read.read_details(cloud, snap, [a["id"] for a in snap.addresses])
@@ -59,7 +60,8 @@ def identify(cloud, snap, request, chosen):
 
 def decide(snap, request):
     """(before, steps) for the address module. Pure."""
-    chosen = plan.members(snap, request)
+    chosen = read.refuse_fully(lambda: plan.members(snap, request),
+                               lambda refusal: read.read_candidates(cloud, snap, refusal))
     found = plan.identify(snap, request, chosen)
     if request.get("state", "present") == "absent":
         before = snap.view(found)

@@ -6,7 +6,7 @@ import ipaddress
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _snapshot as read
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import check_name, check_uuid, parse_ip
-from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import resolve_network, resolve_servers
+from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import resolve_network
 
 
 def run(module):
@@ -45,10 +45,10 @@ def _filters(cloud, snap, params):
     check_name(params["name"])
     got = read.together(first)
     if "network" in got:
-        known = cloud.networks() if not got["network"] else None
-        filters["network_id"] = resolve_network(got["network"], params["network"], known)["id"]
+        filters["network_id"] = resolve_network(got["network"], params["network"],
+                                                *read.network_hints(cloud, params["network"], got["network"]))["id"]
     if "server" in got:
-        me = resolve_servers({params["server"]: got["server"]}, [params["server"]], option="server")[0]
+        me = read.resolve_servers_hinting(cloud, {params["server"]: got["server"]}, [params["server"]], "server")[0]
         snap.add_servers([me])
         filters["device_id"] = me["id"]
     return filters

@@ -20,7 +20,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._contract impor
     record_key,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import StepsFailed
-from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import names_of, resolve_servers, server_ports
+from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import names_of, server_ports
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
 
 SETTLE_SECONDS = 0.5
@@ -31,8 +31,8 @@ def run(module):
     check_name(params["name"])
     rounds = RetryPolicy.for_attempts(params["attempts"], option="attempts", base=0.05, cap=0.5).start()
     cloud = module.cloud
-    me = resolve_servers({params["server"]: read.read_server(cloud, params["server"])}, [params["server"]],
-                         option="server")[0]
+    me = read.resolve_servers_hinting(cloud, {params["server"]: read.read_server(cloud, params["server"])},
+                                      [params["server"]], "server")[0]
     snap, found = locate(cloud, params, me)
     if found is None:
         if params["state"] == "absent":

@@ -134,6 +134,7 @@ class Client:
         self.tenant_id = credentials.tenant_id
         self.region = credentials.region
         self.expires = None
+        self.access = None      # the last login's answer (its catalog), None with a ready token
         self.identity_url = identity_url.rstrip("/")
         self._given_urls = {"network": network_url, "compute": compute_url}
         ready = bool(self.token and network_url and compute_url)  # a ready token: the endpoints as given
@@ -142,6 +143,7 @@ class Client:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.on_request = []
+        self._login_error = None
         self._lock = threading.RLock()
         self._session = session
 
@@ -222,6 +224,7 @@ class Client:
         self.tenant_id = access.tenant_id or self.tenant_id
         self._set_urls(access, call)
         self.expires = access.expires
+        self.access = access
         self.token = access.token
         return self
 
@@ -244,15 +247,32 @@ class Client:
                                                            access.services()), kind=CONFIG)
             setattr(self, name + "_url", url.rstrip("/"))
 
+    def endpoints(self, service):
+        """{REGION: URL} of ``service`` ("network" or "compute") in the other regions of the catalog (empty
+        with a ready token, which comes without one)."""
+        access = self.access
+        if access is None:
+            return {}
+        regions = [r for r in access.regions(_SERVICES[service]) if r != (self.region or "").upper()]
+        return dict((r, access.endpoint(_SERVICES[service], r)) for r in regions)
+
     def _ready(self):
         return bool(self.token and self.network_url and self.compute_url)
 
     def _ensure_auth(self):
+        """Log in once for every thread. A login that failed is not tried again by the threads that
+        waited for it (its own retries are done): they raise the same error at once."""
         if self._ready():
             return
         with self._lock:
+            if self._login_error is not None:
+                raise self._login_error
             if not self._ready():
-                self.authenticate()
+                try:
+                    self.authenticate()
+                except ApiError as exc:
+                    self._login_error = exc
+                    raise
 
     def _reauthenticate(self, stale_token):
         """Get a new token unless another thread already did since ``stale_token`` was used."""
@@ -388,9 +408,10 @@ class Client:
         reply = self.request("GET", service, path, params=params)
         return reply.status, reply.json()
 
-    def list(self, service, path, key, params=None):
-        """GET every page of a collection (``{key}_links`` rel=next) and return all ``key`` items."""
-        base = self._endpoint(service)
+    def list(self, service, path, key, params=None, base=None):
+        """GET every page of a collection (``{key}_links`` rel=next) and return all ``key`` items.
+        ``base``: the service's endpoint in another region (see ``endpoints``) instead of this one's."""
+        base = (base or self._endpoint(service)).rstrip("/")
         items = []
         url, seen = base + path, set()
         while url:

@@ -53,6 +53,12 @@ class Cloud:
         """Networks, filtered by their name label when given (the list is the tenant's, not the account's servers')."""
         return self.client.list("network", "/networks", "networks", params={"name": name} if name else None)
 
+    def regions_with_network(self, name):
+        """The other regions of the catalog whose network endpoint has a network named ``name``: only to
+        name them when this region has none (one GET /networks?name= per other region)."""
+        return sorted(region for region, url in self.client.endpoints("network").items()
+                      if self.client.list("network", "/networks", "networks", params={"name": name}, base=url))
+
     def network(self, network_id):
         """One network by id, or None."""
         try:

@@ -25,7 +25,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils import _snapsho
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError, check_name
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import StepsFailed
-from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import names_of
+from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import DELETE_WITH_CLUSTER, names_of
 
 ROLE_SETTINGS = dict(
     router_id=dict(type="int"),
@@ -91,7 +91,9 @@ def read_for(cloud, params, entries_):
     one holder of every other shared IP where a name is about to be given, or to name a refusal."""
     snap = read.read_cluster(cloud, params["network"], params["servers"],
                              addresses=[e["address"] for e in entries_ if e.get("address")])
-    cluster_members(snap, params["servers"])
+    snap.how_to_delete = DELETE_WITH_CLUSTER
+    read.refuse_fully(lambda: cluster_members(snap, params["servers"]),
+                      lambda refusal: read.read_candidates(cloud, snap, refusal))
     found = read.refuse_fully(lambda: identities(snap, entries_),
                               lambda refusal: read.read_holders(cloud, snap, snap.addresses) or True)
     interest = [a["id"] for a in found.values() if a]

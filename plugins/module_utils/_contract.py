@@ -3,6 +3,7 @@
 """What the contract and this collection's conventions fix: well-known ids, limits, metadata keys,
 and the error that refuses bad input before any write. Pure: no I/O, no Ansible import."""
 
+import difflib
 import ipaddress
 import re
 
@@ -37,6 +38,15 @@ def show(value):
     if isinstance(value, (list, tuple)):
         return "[%s]" % ", ".join(show(v) for v in value)
     return str(value)
+
+
+def did_you_mean(value, candidates):
+    """``"; did you mean X?"`` for a near miss of ``value`` among ``candidates`` (the same but for case, or
+    a small typo), else ``""``."""
+    names = sorted(set(str(c) for c in candidates if c))
+    same = [c for c in names if c.lower() == str(value).lower()]
+    near = same or difflib.get_close_matches(str(value), names, 1, 0.75)
+    return "; did you mean %s?" % near[0] if near else ""
 
 
 def label_key(name):

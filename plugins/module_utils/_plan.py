@@ -35,7 +35,7 @@ def members(snap, request, option="servers"):
     specs = request.get(option)
     if specs is None:
         return None
-    chosen = resolve_servers(snap.found, specs, option)
+    chosen = resolve_servers(snap.found, specs, option, snap.known_servers)
     ports = [p for p in snap.ports.values() if p.get("network_id", snap.network["id"]) == snap.network["id"]]
     return server_ports(snap.network, ports, chosen, option)
 

@@ -19,12 +19,16 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._contract impor
     PlanError,
     check_uuid,
     describe_address,
+    did_you_mean,
     is_uuid,
     labels,
     record_key,
     same_ip,
 )
 
+# How to delete a shared IP, in the words of the module that refuses: its hints say how to do it there.
+DELETE_WITH_ADDRESS = "delete it with failover.shared_ip.address (state=absent)"
+DELETE_WITH_CLUSTER = "leave its item out of addresses and run cluster with exclusive=true, which deletes it"
 SERVICENET_WORDS = ("servicenet", "private", SERVICE_NET_ID)
 PUBLICNET_WORDS = ("public", "publicnet")
 
@@ -48,10 +52,12 @@ def refuse_servicenet(spec):
                                      "use public or an isolated network")
 
 
-def resolve_network(networks, spec, known=None):
+def resolve_network(networks, spec, known=None, regions=None):
     """The one network among those read for ``spec`` (by id, or listed by name).
 
-    known: every network of the tenant, read only when none was found, to name them in the refusal.
+    known: every network of the tenant, read only when none was found, to name them in the refusal;
+    regions: {region: the current one, elsewhere: [other regions that have a network of that name]},
+    read on that path too.
     """
     how, value = network_request(spec)
     if how == "id":
@@ -62,12 +68,22 @@ def resolve_network(networks, spec, known=None):
         raise PlanError("network", spec, "more than one network has this name: %s; give its UUID"
                         % ", ".join(sorted(n["id"] for n in found)), [n["id"] for n in found])
     if not found:
-        others = sorted(network_label(n) for n in known or [] if n["id"] not in (SERVICE_NET_ID, PUBLIC_NET_ID))
-        names = ["public"] + others if known else []
-        raise PlanError("network", spec, "no such network%s" % (" (known: %s)" % ", ".join(names) if names else ""))
+        _no_such_network(spec, known, regions)
     if found[0]["id"] == SERVICE_NET_ID:
         refuse_servicenet(spec)
     return found[0]
+
+
+def _no_such_network(spec, known, regions):
+    names = ["public"] + sorted(network_label(n) for n in known or []
+                                if n["id"] not in (SERVICE_NET_ID, PUBLIC_NET_ID)) if known else []
+    listed = " (known: %s)" % ", ".join(names) if names else ""
+    elsewhere = (regions or {}).get("elsewhere") or []
+    if elsewhere:
+        raise PlanError("network", spec, "no such network in region %s%s; %s %s it: set region=%s"
+                        % (regions.get("region"), listed, "region" if len(elsewhere) == 1 else "regions",
+                           ", ".join(elsewhere) + (" has" if len(elsewhere) == 1 else " have"), elsewhere[0]))
+    raise PlanError("network", spec, "no such network%s%s" % (listed, did_you_mean(spec, names)))
 
 
 def network_label(network):
@@ -78,16 +94,18 @@ def network_label(network):
 
 # ---------------------------------------------------------------- servers and ports
 
-def resolve_servers(found, specs, option="servers"):
+def resolve_servers(found, specs, option="servers", known=None):
     """Server specs (names or UUIDs) -> server dicts, without duplicates, in a stable order.
 
-    ``found`` maps each spec to the servers read for it (by id, or listed by exact name).
+    ``found`` maps each spec to the servers read for it (by id, or listed by exact name); ``known``:
+    every server of the account, read only to offer a near miss in a refusal.
     """
     out = {}
     for spec in specs:
         servers = [s for s in found.get(spec) or [] if _is(s, spec)]
         if not servers:
-            raise PlanError(option, spec, "no server with this id" if is_uuid(spec) else "no such server")
+            raise PlanError(option, spec, "no server with this id" if is_uuid(spec) else "no such server%s"
+                            % did_you_mean(spec, [s.get("name") for s in known or []]))
         if len(servers) > 1:
             raise PlanError(option, spec, "more than one server has this name: %s; give its UUID"
                             % ", ".join(sorted(s["id"] for s in servers)), [s["id"] for s in servers])
@@ -181,10 +199,11 @@ class Identity:
     servers: the servers read (members, and the holders of the addresses of interest).
     """
 
-    def __init__(self, addresses, servers):
+    def __init__(self, addresses, servers, how_to_delete=DELETE_WITH_ADDRESS):
         self.addresses = list(addresses)
         self.by_id = dict((a["id"], a) for a in self.addresses)
         self.servers = list(servers)
+        self.how_to_delete = how_to_delete
 
     def by_name(self, name, member_ids=None):
         """The address labelled ``name`` on the members (all servers read, when member_ids is None)."""
@@ -248,8 +267,9 @@ class Identity:
         taken = [n for n in names_of(self.servers, chosen["id"]) if n != name]
         if taken and not named:
             raise PlanError("name", name, "%s=%s points at shared IP %s (%s), which is named %s; a shared IP "
-                            "keeps its name (use name=%s, or delete that shared IP first)"
-                            % (first[0], first[1], chosen["id"], chosen.get("address"), ", ".join(taken), taken[0]))
+                            "keeps its name (use name=%s; for another name, %s, then create it again)"
+                            % (first[0], first[1], chosen["id"], chosen.get("address"), ", ".join(taken), taken[0],
+                               self.how_to_delete))
 
     def _by_ports(self, port_ids, name):
         """The shared IP held by exactly ``port_ids``; with a name, only one that no name claims yet (an
@@ -281,8 +301,9 @@ class Identity:
         else:
             target = "shared IP %s%s" % (self._who(chosen), ", which %s=%s points at" % side[:2] if side else "")
         raise PlanError("name", name, "already names shared IP %s; it cannot also name %s. A name belongs to one "
-                        "shared IP and an address never changes: delete one of them first"
-                        % (", ".join(self._who(a) for a in others), target), [a["id"] for a in others])
+                        "shared IP and an address never changes: delete one of them first (%s)"
+                        % (", ".join(self._who(a) for a in others), target, self.how_to_delete),
+                        [a["id"] for a in others])
 
     def _who(self, addr):
         names = names_of(self.servers, addr["id"])
@@ -291,8 +312,8 @@ class Identity:
     def _refuse_other_side(self, option, value, chosen):
         if option == "address":
             raise PlanError("address", value, "shared IP %s has address %s: an address never changes; to use "
-                            "another address, delete this shared IP (state=absent) and create a new one"
-                            % (self._who(chosen), chosen.get("address")))
+                            "another address, %s, then create it again with the new one"
+                            % (self._who(chosen), chosen.get("address"), self.how_to_delete))
         if option == "id":
             raise PlanError("id", value, "no shared IP has this id, but the task's other options point at %s"
                             % self._who(chosen))

@@ -17,10 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError, is_uuid
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import (
+    DELETE_WITH_ADDRESS,
     Identity,
     has_record,
     network_request,
     resolve_network,
+    resolve_servers,
     view,
 )
 
@@ -47,7 +49,8 @@ class Snapshot:
     device_id}; services: {address_id: {port_id: service}} for addresses whose internal view
     answered; internal_view: True, False (hidden) or None (not asked yet); networks: {id: network} of
     other networks read to name them in a refusal; elsewhere: {address: shared IP on another network},
-    read only to name it in a refusal.
+    read only to name it in a refusal; known_servers: every server of the account, read only to offer
+    a near miss in a refusal; how_to_delete: the hint a refusal gives (the cluster module has its own).
     """
 
     def __init__(self):
@@ -62,6 +65,8 @@ class Snapshot:
         self.internal_view = None
         self.networks = {}
         self.elsewhere = {}
+        self.known_servers = None
+        self.how_to_delete = DELETE_WITH_ADDRESS
 
     def add_servers(self, servers):
         for server in servers:
@@ -85,7 +90,7 @@ class Snapshot:
         return None
 
     def identity(self):
-        return Identity(self.addresses, list(self.servers.values()))
+        return Identity(self.addresses, list(self.servers.values()), self.how_to_delete)
 
     def view(self, addr):
         if addr is None:
@@ -143,8 +148,7 @@ def _read_network_and_members(cloud, snap, network_spec, specs):
         calls.append(("named", lambda: cloud.servers(names=names)))
     first = together(calls)
     networks = first.pop("network")
-    known = cloud.networks() if not networks and network_request(network_spec)[0] == "name" else None
-    snap.network = resolve_network(networks, network_spec, known)
+    snap.network = resolve_network(networks, network_spec, *network_hints(cloud, network_spec, networks))
     named = first.pop("named", [])
     for spec in names:
         first[("server", spec)] = [s for s in named if s["name"] == spec]
@@ -169,6 +173,36 @@ def _take_second_round(cloud, snap, second):
                 snap.add_addresses([value])
         elif value:
             snap.add_addresses([value])
+
+
+def network_hints(cloud, spec, networks):
+    """(known, regions) for resolve_network when ``networks`` (read for ``spec``) holds none by name: every
+    network of this region and the other regions that have one of that name (the refusal path only)."""
+    if networks or network_request(spec)[0] != "name":
+        return None, None
+    return cloud.networks(), {"region": cloud.client.region, "elsewhere": cloud.regions_with_network(spec)}
+
+
+def resolve_servers_hinting(cloud, found, specs, option):
+    """resolve_servers; a server not found is refused with a near miss from every server of the account
+    (read on that path only)."""
+    known = []
+
+    def read_more(refusal):
+        if "no such server" not in refusal.reason or known:
+            return False
+        known.extend(cloud.servers())
+        return True
+
+    return refuse_fully(lambda: resolve_servers(found, specs, option, known or None), read_more)
+
+
+def read_candidates(cloud, snap, refusal):
+    """For a server not found (``no such server``): every server of the account, for a near miss."""
+    if "no such server" not in refusal.reason or snap.known_servers is not None:
+        return False
+    snap.known_servers = cloud.servers()
+    return True
 
 
 def refuse_fully(decide, read_more):

@@ -280,7 +280,7 @@ def run_table(tmp):
         assert not failed, "the setup failed: %s" % failed
         ids = dict((name, list(cloud.labels(name).values())[0]) for name in ("web", "db"))
         ids["unnamed"] = cloud.address(address="192.168.100.120")["id"]
-        www = cloud.address("public", id=cloud.labels("www")["node01"])
+        www = cloud.address("PublicNet", id=cloud.labels("www")["node01"])
         ids["www"], ids["www-address"] = www["id"], www["address"]
         cases = [(p.values[0], _fill(p.values[1], ids, sim.url)) for p in CASES]
         cloud.reset_counters()

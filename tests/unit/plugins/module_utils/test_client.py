@@ -2,6 +2,7 @@
 
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -242,6 +243,28 @@ def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_login_that_failed_is_not_tried_again_by_the_threads_that_waited_for_it(sleeps):
+    """The read step's parallel calls all need the login: when it fails (nothing listens), the threads
+    that waited for it fail with the same error at once instead of trying it again each."""
+    port = closed_port()
+    client = Client.from_options(username="demo", api_key=API_KEY, identity_url="http://127.0.0.1:%d/v2.0" % port,
+                                 sleep=sleeps)
+    attempts = []
+    client.on_request.append(lambda method, path, status, elapsed: attempts.append(path))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        errors = list(pool.map(lambda _n: _raised(client.get, "network", "/networks"), range(4)))
+    assert len(set(id(e) for e in errors)) == 1 and errors[0].kind == "unreachable"
+    assert attempts == ["/v2.0/tokens"] * 3             # one login, its two quick repeats, and no more
+
+
+def _raised(func, *args):
+    try:
+        func(*args)
+    except ApiError as exc:
+        return exc
+    raise AssertionError("no error")
 
 
 def test_a_refused_connection_is_repeated_twice_quickly_and_names_the_url(sleeps):

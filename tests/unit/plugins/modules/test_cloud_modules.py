@@ -367,3 +367,37 @@ def test_an_address_of_another_network_is_refused_naming_both_networks(sim, caps
         assert set(counters(sim)["by_method"]) == {"GET", "POST"}      # identity + reads only
     left = run(address_info, dict(login(sim), id=ip["id"]), capsys)["shared_ips"][0]
     assert [(m["name"], m["port_id"]) for m in left["members"]] == [(m["name"], m["port_id"]) for m in ip["members"]]
+
+
+@pytest.mark.parametrize("module, args, message", [
+    (address, dict(network="cluster-net", servers=["Node01", "node02"]), "servers=Node01: no such server; did you mean node01?"),
+    (cluster, dict(network="cluster-net", servers=["node01", "nod02"], addresses=[{"name": "w"}]),
+     "servers=nod02: no such server; did you mean node02?"),
+    (binding, dict(server="NODE03", name="web"), "server=NODE03: no such server; did you mean node03?"),
+    (address, dict(network="Cluster-Net", servers=["node01", "node02"]),
+     "network=Cluster-Net: no such network (known: public, cluster-net); did you mean cluster-net?"),
+    (address_info, dict(network="cluster-nett"),
+     "network=cluster-nett: no such network (known: public, cluster-net); did you mean cluster-net?"),
+    (address, dict(network="cluster-net", region="ORD", servers=["node01", "node02"]),
+     "network=cluster-net: no such network in region ORD (known: public); region DFW has it: set region=DFW"),
+])
+def test_a_near_miss_is_offered_and_the_region_that_has_the_network_named(sim, capsys, module, args, message):
+    out = run(module, dict(login(sim), **args), capsys)
+    assert out.get("failed") and out["msg"] == message, out.get("msg")
+
+
+def test_a_near_miss_costs_no_read_on_the_success_path(sim, capsys):
+    run(address, dict(PAIR, **login(sim)), capsys)
+    requests.post(sim.url + "/_sim/reset", timeout=10)
+    assert not run(address, dict(PAIR, **login(sim)), capsys)["changed"]
+    routes = counters(sim)["by_route"]
+    assert routes["GET /compute/{region}/v2/{tenant}/servers/detail"] == 1, routes      # the members, in one call
+
+
+def test_the_cluster_hints_say_how_to_do_it_with_cluster(sim, capsys):
+    spec = dict(login(sim), network="cluster-net", servers=["node01", "node02"],
+                addresses=[{"name": "web", "address": "192.168.100.150"}])
+    run(cluster, spec, capsys)
+    out = run(cluster, dict(spec, addresses=[{"name": "web", "address": "192.168.100.151"}]), capsys)
+    assert out["failed"] and "state=absent" not in out["msg"], out["msg"]
+    assert "leave its item out of addresses and run cluster with exclusive=true" in out["msg"], out["msg"]
