@@ -19,7 +19,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._contract impor
     parse_ip,
     record_key,
 )
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import StepsFailed
+from ansible_collections.failover.shared_ip.plugins.module_utils._steps import StepsFailed
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import names_of, server_ports
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
 

@@ -24,7 +24,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils import _rules a
 from ansible_collections.failover.shared_ip.plugins.module_utils import _snapshot as read
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError, check_name
-from ansible_collections.failover.shared_ip.plugins.module_utils._module import StepsFailed
+from ansible_collections.failover.shared_ip.plugins.module_utils._steps import StepsFailed
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import DELETE_WITH_CLUSTER, names_of
 
 ROLE_SETTINGS = dict(

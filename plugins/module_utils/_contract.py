@@ -7,6 +7,7 @@ import difflib
 import ipaddress
 import re
 
+POOL_SIZE = 8           # independent calls of one task run side by side, at most this many at once
 PUBLIC_NET_ID = "00000000-0000-0000-0000-000000000000"
 SERVICE_NET_ID = "11111111-1111-1111-1111-111111111111"
 PUBLIC_SHARED_QUOTA = 5

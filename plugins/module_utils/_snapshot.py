@@ -15,7 +15,7 @@ records already say that every holder is associated, the view is not asked at al
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError, is_uuid
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import POOL_SIZE, PlanError, is_uuid
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import (
     DELETE_WITH_ADDRESS,
     Identity,
@@ -25,8 +25,6 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import
     resolve_servers,
     view,
 )
-
-POOL_SIZE = 8
 
 
 def together(calls, size=POOL_SIZE):

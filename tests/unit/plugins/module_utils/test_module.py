@@ -1,15 +1,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""_module, the base every cloud module goes through: connection options, credentials, errors, the
-step runner (done, failed, not done), run in-process against the real simulator."""
+"""_module, the base every cloud module goes through: connection options, credentials, errors, run
+in-process against the real simulator."""
 
 from __future__ import absolute_import, division, print_function
 
 import json
 
 import pytest
-import requests
 
-from ansible_collections.failover.shared_ip.plugins.module_utils import _module, _plan, _resolve, _steps
+from ansible_collections.failover.shared_ip.plugins.module_utils import _module
 from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, auth
 from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (  # noqa: F401  # pylint: disable=unused-import
     PAIR,
@@ -63,29 +62,3 @@ def test_missing_requests_is_reported(sim, capsys, monkeypatch):
     monkeypatch.setattr(_module, "HAS_REQUESTS", False)
     out = run(address_info, login(sim), capsys)
     assert out["failed"] and "Failed to import the required Python library (requests)" in out["msg"]
-
-
-def test_runner_reports_done_failed_and_not_done(sim, capsys):
-    """A step that fails in a parallel phase: the others of the phase finish, later phases do not start."""
-    run(address, dict(PAIR, servers=["node%02d" % n for n in range(1, 11)], associate=False, **login(sim)), capsys)
-    cloud = _module.Cloud(_module.Client.from_options(username="demo", api_key="demo-api-key", identity_url=sim.identity_url,
-                                                      max_retries=0))
-    net = [n for n in cloud.networks() if n["name"] == "cluster-net"][0]
-    addr = cloud.ip_addresses(network_id=net["id"], type="shared")[0]
-    servers = cloud.servers()
-    node05 = [s["id"] for s in servers if s["name"] == "node05"][0]
-    requests.post(sim.url + "/_sim/faults", timeout=10, json={"fail_next": [
-        {"method": "PUT", "path_regex": "/servers/%s/ip_associations/" % node05, "status": 503, "times": 5}]})
-    holders = dict((p["id"], p["device_id"]) for p in cloud.ports(ids=addr["port_ids"]))
-    state = _resolve.view(addr, servers, holders)
-    members = dict((m["id"], m["port_id"]) for m in state["members"])
-    steps = _plan.plan_present(state, members, servers, associate_ids=set(members))
-    steps.append({"action": "delete", "id": addr["id"], "address": addr["address"]})
-    with pytest.raises(_module.StepsFailed) as err:
-        _module.Runner(cloud, pool_size=3).run(state, steps)
-    assert [_steps.describe(s) for s, _e in err.value.failed] == ["associate node05"]
-    assert len(err.value.done) == 9 and [s["action"] for s in err.value.not_done] == ["delete"]
-    assert "Not done: delete 192.168.100.100. Run again to converge." in str(err.value)
-    records = dict((s["id"], _resolve.has_record(s, addr["id"])) for s in cloud.servers())
-    assert not records[node05] and sorted(records.values()).count(True) == 9
-    assert [m["associated"] for m in err.value.state["members"]].count(True) == 9
