@@ -255,8 +255,8 @@ def decide(snap, request, entries_, found):
     stale = stale_addresses(snap, entries_, set(s["id"] for s in snap.members_of(request["servers"])))
     new = sum(1 for e in entries_ if found[e["name"]] is None)
     if new:
-        rules.check_public_quota(snap.network, [a for a in snap.addresses if not (request.get("exclusive")
-                                                                                   and a in stale)], new_count=new)
+        kept = [a for a in snap.addresses if not (request.get("exclusive") and a in stale)]
+        rules.check_public_quota(snap.network, kept, new_count=new)
     plans = {}
     for entry in entries_:
         req = {"name": entry["name"], "address": entry.get("address"), "version": entry.get("version"),

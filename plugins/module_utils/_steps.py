@@ -40,8 +40,8 @@ def _who(step):
 # -- create ------------------------------------------------------------------------------------
 
 def _describe_create(step):
-    what = step.get("ip_address") or "%s (IPv%d, address picked by the cloud)" % (step.get("name") or "a shared IP",
-                                                                                step["version"])
+    picked = "%s (IPv%d, address picked by the cloud)" % (step.get("name") or "a shared IP", step["version"])
+    what = step.get("ip_address") or picked
     return "create %s on %s for %s" % (what, step.get("network") or step["network_id"], _names(step["members"]))
 
 

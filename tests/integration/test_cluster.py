@@ -163,7 +163,7 @@ def test_check_mode_on_an_empty_account_leaves_out_what_the_cloud_picks(play, cl
     assert [p["name"] for p in out["pending"]] == ["web", "web6"]
     assert all("the cloud picks" in p["reason"] for p in out["pending"])
     role_takes(out["keepalived_vip_addresses"], spec["servers"], checks=[{"name": "http", "type": "script",
-                                                                           "script": "true"}])
+                                                                         "script": "true"}])
     real, _writes = run(play, cloud, spec)
     assert ok(real)["pending"] == [] and [v["name"] for v in real["keepalived_vip_addresses"]] == ["web", "web6", "api"]
 
