@@ -134,6 +134,7 @@ class Client:
         self.tenant_id = credentials.tenant_id
         self.region = credentials.region
         self.expires = None
+        self.access = None      # the last login's answer (its catalog), None with a ready token
         self.identity_url = identity_url.rstrip("/")
         self._given_urls = {"network": network_url, "compute": compute_url}
         ready = bool(self.token and network_url and compute_url)  # a ready token: the endpoints as given
@@ -142,6 +143,7 @@ class Client:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.on_request = []
+        self._login_error = None
         self._lock = threading.RLock()
         self._session = session
 
@@ -222,6 +224,7 @@ class Client:
         self.tenant_id = access.tenant_id or self.tenant_id
         self._set_urls(access, call)
         self.expires = access.expires
+        self.access = access
         self.token = access.token
         return self
 
@@ -244,15 +247,32 @@ class Client:
                                                            access.services()), kind=CONFIG)
             setattr(self, name + "_url", url.rstrip("/"))
 
+    def endpoints(self, service):
+        """{REGION: URL} of ``service`` ("network" or "compute") in the other regions of the catalog (empty
+        with a ready token, which comes without one)."""
+        access = self.access
+        if access is None:
+            return {}
+        regions = [r for r in access.regions(_SERVICES[service]) if r != (self.region or "").upper()]
+        return dict((r, access.endpoint(_SERVICES[service], r)) for r in regions)
+
     def _ready(self):
         return bool(self.token and self.network_url and self.compute_url)
 
     def _ensure_auth(self):
+        """Log in once for every thread. A login that failed is not tried again by the threads that
+        waited for it (its own retries are done): they raise the same error at once."""
         if self._ready():
             return
         with self._lock:
+            if self._login_error is not None:
+                raise self._login_error
             if not self._ready():
-                self.authenticate()
+                try:
+                    self.authenticate()
+                except ApiError as exc:
+                    self._login_error = exc
+                    raise
 
     def _reauthenticate(self, stale_token):
         """Get a new token unless another thread already did since ``stale_token`` was used."""
@@ -307,41 +327,50 @@ class Client:
             started = time.monotonic()
             try:
                 resp = session.request(method, url, params=params, json=body, headers=headers, timeout=self.timeout)
-            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                    requests.exceptions.InvalidSchema) as exc:
-                self._notify(method, call, None, time.monotonic() - started)
-                raise ApiError(call, None, type(exc).__name__, self._describe(exc, url), kind=UNREACHABLE) from None
             except requests.RequestException as exc:
                 self._notify(method, call, None, time.monotonic() - started)
-                unsent, gone = _surely_unsent(exc), _unreachable(exc)
-                kind = UNREACHABLE if gone else NO_ANSWER
-                if method not in IDEMPOTENT and not unsent and uncertain_post:
-                    raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc, url),
-                                         attempts=state.attempts, uncertain=True, kind=kind) from None
-                delay = state.next_delay(unreachable=gone)
-                if delay is None:
-                    raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
-                                   attempts=state.attempts, uncertain=uncertain, kind=kind) from None
+                delay, unsent, gone = self._after_no_answer(exc, method, url, call, state, uncertain, uncertain_post)
                 uncertain = uncertain or not unsent
                 state.wait(delay, unreachable=gone)
                 continue
             self._notify(method, call, resp.status_code, time.monotonic() - started)
-            status = resp.status_code
             reply = Reply(resp, attempts=state.attempts, uncertain=uncertain)
-            if status < 400:
-                return reply
-            if method == "DELETE" and status == 404 and uncertain:
-                reply.done_earlier = True  # an earlier attempt whose answer was lost did the job
-                return reply
-            if status >= 500 and method not in IDEMPOTENT and uncertain_post:
-                raise self._error(call, reply, UncertainWrite, uncertain=True)
-            if not retryable_status(status):
-                return reply
-            delay = state.next_delay(self._retry_after(reply))
+            delay = self._after_answer(reply, method, call, state, uncertain_post)
             if delay is None:
                 return reply
-            uncertain = uncertain or status >= 500
+            uncertain = uncertain or reply.status >= 500
             state.wait(delay)
+
+    def _after_no_answer(self, exc, method, url, call, state, uncertain, uncertain_post):
+        """(delay, surely unsent, unreachable) before repeating a request that got no answer; raises when
+        it must not or cannot be repeated."""
+        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                            requests.exceptions.InvalidSchema)):
+            raise ApiError(call, None, type(exc).__name__, self._describe(exc, url), kind=UNREACHABLE) from None
+        unsent, gone = _surely_unsent(exc), _unreachable(exc)
+        kind = UNREACHABLE if gone else NO_ANSWER
+        if method not in IDEMPOTENT and not unsent and uncertain_post:
+            raise UncertainWrite(call, None, type(exc).__name__, self._describe(exc, url),
+                                 attempts=state.attempts, uncertain=True, kind=kind) from None
+        delay = state.next_delay(unreachable=gone)
+        if delay is None:
+            raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
+                           attempts=state.attempts, uncertain=uncertain, kind=kind) from None
+        return delay, unsent, gone
+
+    def _after_answer(self, reply, method, call, state, uncertain_post):
+        """The delay before repeating a request that got ``reply``, or None to return it."""
+        status = reply.status
+        if status < 400:
+            return None
+        if method == "DELETE" and status == 404 and reply.uncertain:
+            reply.done_earlier = True  # an earlier attempt whose answer was lost did the job
+            return None
+        if status >= 500 and method not in IDEMPOTENT and uncertain_post:
+            raise self._error(call, reply, UncertainWrite, uncertain=True)
+        if not retryable_status(status):
+            return None
+        return state.next_delay(self._retry_after(reply))
 
     def _new_session(self):
         with self._lock:
@@ -379,9 +408,10 @@ class Client:
         reply = self.request("GET", service, path, params=params)
         return reply.status, reply.json()
 
-    def list(self, service, path, key, params=None):
-        """GET every page of a collection (``{key}_links`` rel=next) and return all ``key`` items."""
-        base = self._endpoint(service)
+    def list(self, service, path, key, params=None, base=None):
+        """GET every page of a collection (``{key}_links`` rel=next) and return all ``key`` items.
+        ``base``: the service's endpoint in another region (see ``endpoints``) instead of this one's."""
+        base = (base or self._endpoint(service)).rstrip("/")
         items = []
         url, seen = base + path, set()
         while url:

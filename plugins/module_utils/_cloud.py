@@ -53,6 +53,12 @@ class Cloud:
         """Networks, filtered by their name label when given (the list is the tenant's, not the account's servers')."""
         return self.client.list("network", "/networks", "networks", params={"name": name} if name else None)
 
+    def regions_with_network(self, name):
+        """The other regions of the catalog whose network endpoint has a network named ``name``: only to
+        name them when this region has none (one GET /networks?name= per other region)."""
+        return sorted(region for region, url in self.client.endpoints("network").items()
+                      if self.client.list("network", "/networks", "networks", params={"name": name}, base=url))
+
     def network(self, network_id):
         """One network by id, or None."""
         try:
@@ -107,10 +113,6 @@ class Cloud:
                 return None
             raise
 
-    def metadata(self, server_id):
-        body = self.client.get("compute", "/servers/%s/metadata" % _seg(server_id))[1] or {}
-        return dict(body.get("metadata") or {})
-
     def set_metadata_item(self, server_id, key, value):
         self.client.put("compute", "/servers/%s/metadata/%s" % (_seg(server_id), _seg(key)), {"meta": {key: value}})
 
@@ -133,8 +135,8 @@ class Cloud:
             raise
         return normalise_address(body["ip_address"])
 
-    def create_ip_address(self, network_id, version, port_ids=None, device_ids=None, ip_address=None, known_ids=None):
-        """Allocate one address on ``network_id`` for ``port_ids`` (or the servers ``device_ids``).
+    def create_ip_address(self, network_id, version, port_ids, ip_address=None, known_ids=None):
+        """Allocate one address on ``network_id`` for ``port_ids``.
 
         A POST whose answer is lost (UncertainWrite) is never repeated blindly: the addresses of
         the network are listed and one that has the requested ports (and address) and was not
@@ -143,14 +145,9 @@ class Cloud:
         ``known_ids``: the ids of the shared addresses that already exist on the network (the caller
         has usually just listed them). Without it, one extra GET /ip_addresses?network_id=&type=shared is made
         before the POST, so that a look-up can tell our address from older ones. Calls: 1 POST
-        (plus that GET when ``known_ids`` is None); after a lost answer, 1 GET (+1 GET /ports when
-        only ``device_ids`` were given) and at most one more POST.
+        (plus that GET when ``known_ids`` is None); after a lost answer, 1 GET and at most one more POST.
         """
-        request = {"network_id": network_id, "version": int(version)}
-        if port_ids:
-            request["port_ids"] = list(port_ids)
-        if device_ids:
-            request["device_ids"] = list(device_ids)
+        request = {"network_id": network_id, "version": int(version), "port_ids": list(port_ids)}
         if ip_address:
             request["ip_address"] = ip_address
         if known_ids is None:
@@ -169,12 +166,8 @@ class Cloud:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _find_created(self, request, known):
-        wanted_ports = set(request.get("port_ids") or [])
-        if not wanted_ports and request.get("device_ids"):
-            devices = set(request["device_ids"])
-            wanted_ports = set(p["id"] for p in self.ports(network_id=request["network_id"]) if p.get("device_id") in devices)
         for address in self.ip_addresses(network_id=request["network_id"], type="shared"):
-            if address["id"] in known or set(address["port_ids"]) != wanted_ports:
+            if address["id"] in known or set(address["port_ids"]) != set(request["port_ids"]):
                 continue
             if address.get("version") not in (None, request["version"]):
                 continue

@@ -3,9 +3,11 @@
 """What the contract and this collection's conventions fix: well-known ids, limits, metadata keys,
 and the error that refuses bad input before any write. Pure: no I/O, no Ansible import."""
 
+import difflib
 import ipaddress
 import re
 
+POOL_SIZE = 8           # independent calls of one task run side by side, at most this many at once
 PUBLIC_NET_ID = "00000000-0000-0000-0000-000000000000"
 SERVICE_NET_ID = "11111111-1111-1111-1111-111111111111"
 PUBLIC_SHARED_QUOTA = 5
@@ -39,8 +41,23 @@ def show(value):
     return str(value)
 
 
+def did_you_mean(value, candidates):
+    """``"; did you mean X?"`` for a near miss of ``value`` among ``candidates`` (the same but for case, or
+    a small typo), else ``""``."""
+    names = sorted(set(str(c) for c in candidates if c))
+    same = [c for c in names if c.lower() == str(value).lower()]
+    near = same or difflib.get_close_matches(str(value), names, 1, 0.75)
+    return "; did you mean %s?" % near[0] if near else ""
+
+
 def label_key(name):
     return LABEL_PREFIX + name
+
+
+def labels(server):
+    """{name: address_id} of the name labels in a server's metadata: the one parser of them."""
+    meta = (server or {}).get("metadata") or {}
+    return dict((k[len(LABEL_PREFIX):], v) for k, v in meta.items() if k.startswith(LABEL_PREFIX))
 
 
 def record_key(address_id):

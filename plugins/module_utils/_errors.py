@@ -199,24 +199,24 @@ def parse_error_body(body, reason):
     Nova and Identity: ``{"badRequest"|"itemNotFound"|"overLimit"|"unauthorized"|...: {"code",
     "message"}}``; anything else: its text. ``reason`` (the HTTP reason) is the fallback type.
     """
-    if isinstance(body, dict):
-        if "NeutronError" in body:
-            err = body["NeutronError"]
-            if isinstance(err, dict):
-                message = _tidy(err.get("message") or "")
-                if err.get("detail"):
-                    detail = _tidy(err["detail"])
-                    message = "%s (%s)" % (message, detail) if message else detail
-                return err.get("type") or reason or "NeutronError", message
-            return "NeutronError", _tidy(err)
-        if len(body) == 1:
-            key = next(iter(body))
-            err = body[key]
-            if isinstance(err, dict) and ("message" in err or "code" in err):
-                return key, _tidy(err.get("message") or "")
-        if "message" in body:
-            return body.get("type") or body.get("title") or reason or "", _tidy(body["message"])
-        return reason or "", ""
-    if body:
-        return reason or "", _tidy(body)
+    if not isinstance(body, dict):
+        return reason or "", _tidy(body) if body else ""
+    if "NeutronError" in body:
+        return _neutron(body["NeutronError"], reason)
+    if len(body) == 1:
+        key, err = next(iter(body.items()))
+        if isinstance(err, dict) and ("message" in err or "code" in err):
+            return key, _tidy(err.get("message") or "")
+    if "message" in body:
+        return body.get("type") or body.get("title") or reason or "", _tidy(body["message"])
     return reason or "", ""
+
+
+def _neutron(err, reason):
+    if not isinstance(err, dict):
+        return "NeutronError", _tidy(err)
+    message = _tidy(err.get("message") or "")
+    if err.get("detail"):
+        detail = _tidy(err["detail"])
+        message = "%s (%s)" % (message, detail) if message else detail
+    return err.get("type") or reason or "NeutronError", message

@@ -2,16 +2,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one base of the cloud modules: connection options, client, errors, running the steps.
 
-Every module takes the same way through: parameters -> client -> read step (_read) -> decide step
-(_decide, pure) -> apply step (here: the steps performed, or in check mode applied to a copy with
-the same transition function) -> result and diff. The flows themselves are in _tasks.
+Every module takes the same way through: parameters -> client -> read step (_snapshot) -> decide step
+(pure) -> apply step (``converge``: the steps performed, or in check mode applied to a copy with the
+same transition function) -> result and diff (``exit``). What each module reads and decides, and its
+flow, is in its own file: _address, _binding, _cluster, _address_info, _auth.
 """
 
 import os
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import (
@@ -21,9 +22,9 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ApiError,
     Client,
 )
-from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY, Cloud
+from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import Cloud
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError
-from ansible_collections.failover.shared_ip.plugins.module_utils._read import POOL_SIZE
+from ansible_collections.failover.shared_ip.plugins.module_utils._steps import Runner, StepsFailed
 
 CONNECTION_SPEC = dict(
     username=dict(type="str", fallback=(env_fallback, ["RAX_USERNAME"])),
@@ -57,98 +58,6 @@ def connection_params(params):
     return args
 
 
-class StepsFailed(Exception):
-    """A write failed half-way: what was done, what failed, what was not done."""
-
-    def __init__(self, state, done, failed, not_done):
-        self.state = state
-        self.done = done
-        self.failed = failed          # [(step, ApiError)]
-        self.not_done = not_done
-        first = failed[0][1]
-        self.error = first
-        super().__init__(
-            "%s (while trying to %s). Done: %s. Not done: %s. Run again to converge."
-            % (first, "; ".join(steps_.describe(s) for s, _e in failed),
-               "; ".join(steps_.describe(s) for s in done) or "nothing",
-               "; ".join(steps_.describe(s) for s in not_done) or "nothing"))
-
-
-class Runner:
-    """Performs steps with a Cloud: the parallel kinds of one phase in a bounded pool.
-
-    ``unchanged`` collects the steps the cloud answered were already done (an association that
-    exists): they change nothing.
-    """
-
-    def __init__(self, cloud, context=None, pool_size=POOL_SIZE):
-        self.cloud = cloud
-        self.context = context or {}
-        self.pool_size = pool_size
-        self.unchanged = []
-
-    def run(self, state, steps, done=None):
-        done = [] if done is None else done
-        phases = steps_.phases(steps)
-        for index, phase in enumerate(phases):
-            results, failed = self._run_phase(state, phase)
-            for step, result in results:
-                state = steps_.apply_step(state, step, result)
-                done.append(step)
-                if result is ALREADY:
-                    self.unchanged.append(step)
-            if failed:
-                rest = [s for p in phases[index + 1:] for s in p]
-                raise StepsFailed(state, done, failed, rest)
-        return state
-
-    def run_many(self, plans):
-        """{key: (state, steps)} -> {key: state after}, the plans side by side (a pool of their own).
-
-        A failure in one plan lets the others finish; then StepsFailed reports all of them, its
-        ``state`` being {key: state} as far as each got.
-        """
-        keys = [k for k, (_s, steps) in plans.items() if steps]
-        after = dict((k, state) for k, (state, _steps) in plans.items())
-        outcomes = {}
-
-        def one(key):
-            done = []
-            try:
-                return True, self.run(plans[key][0], plans[key][1], done), done
-            except StepsFailed as exc:
-                return False, exc, done
-
-        if keys:
-            with ThreadPoolExecutor(max_workers=min(self.pool_size, len(keys))) as pool:
-                outcomes = dict(zip(keys, pool.map(one, keys)))
-        failures = [(k, o) for k, o in outcomes.items() if not o[0]]
-        for key, (ok, out, _done) in outcomes.items():
-            after[key] = out if ok else out.state
-        if failures:
-            done = [s for k in keys for s in outcomes[k][2]]
-            failed = [f for _k, (_ok, exc, _d) in failures for f in exc.failed]
-            not_done = [s for _k, (_ok, exc, _d) in failures for s in exc.not_done]
-            raise StepsFailed(after, done, failed, not_done)
-        return after
-
-    def _run_phase(self, state, phase):
-        if len(phase) == 1:
-            outcomes = [self._one(state, phase[0])]
-        else:
-            with ThreadPoolExecutor(max_workers=min(self.pool_size, len(phase))) as pool:
-                outcomes = list(pool.map(lambda step: self._one(state, step), phase))
-        results = [(step, out) for step, (ok, out) in zip(phase, outcomes) if ok]
-        failed = [(step, out) for step, (ok, out) in zip(phase, outcomes) if not ok]
-        return results, failed
-
-    def _one(self, state, step):
-        try:
-            return True, steps_.perform(self.cloud, state, step, self.context)
-        except ApiError as exc:
-            return False, exc
-
-
 class CloudModule:
     """AnsibleModule with the connection options, a lazy Cloud, and the step runner."""
 
@@ -169,6 +78,7 @@ class CloudModule:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._cloud = None
         self.unchanged = []
+        self._passed_on = []
 
     @property
     def check_mode(self):
@@ -184,13 +94,10 @@ class CloudModule:
 
     @property
     def cloud(self):
-        """The Cloud, logged in before the read step's parallel calls start (one login, done here
-        rather than by whichever thread of the pool comes first)."""
+        """The Cloud; its client logs in on the first call (once, whichever thread of the read step's
+        pool comes first: the client publishes its token only after both endpoints)."""
         if self._cloud is None:
-            client = self.client()
-            if not (client.token and client.network_url and client.compute_url):
-                client.authenticate()
-            self._cloud = Cloud(client)
+            self._cloud = Cloud(self.client())
         return self._cloud
 
     # -- errors ------------------------------------------------------------------------------
@@ -245,11 +152,37 @@ class CloudModule:
         """Steps that changed something: all of them, less those the cloud found already done."""
         return [s for s in steps if not any(s is u for u in self.unchanged)]
 
+    def hide(self, values):
+        """Secrets that the result passes on on purpose (the role's auth_pass for keepalived): masked in the
+        invocation and in every failure, shown only in the successful result (see report)."""
+        known = set(self.module.no_log_values)
+        self._passed_on = [v for v in values if v and v not in known]
+        self.module.no_log_values.update(self._passed_on)
+
     def exit(self, before, after, steps, **result):
-        """exit_json with changed, the actions taken (or that would be), and the diff."""
+        """exit_json with changed, the actions taken (or that would be), and the diff of one shared IP."""
         result.setdefault(self.result_key, after or {})
+        self.exit_many({None: (before, steps)}, {None: after}, **result)
+
+    def exit_many(self, plans, afters, **result):
+        """exit_json for shared IPs converged side by side ({key: (before, steps)}, {key: after}): changed,
+        the actions (each after its key, when there is more than one) and the diff by key."""
+        steps = [s for key in plans for s in plans[key][1]]
         result["changed"] = bool(self.changed(steps))
-        result["actions"] = [steps_.describe(s) for s in steps]
-        if self.module._diff:
-            result["diff"] = {"before": steps_.diff_view(before), "after": steps_.diff_view(after)}
+        result["actions"] = [("%s: %s" % (key, steps_.describe(s)) if key is not None else steps_.describe(s))
+                             for key in plans for s in plans[key][1]]
+        if self.module._diff:       # the one place that asks whether --diff is on
+            if list(plans) == [None]:
+                result["diff"] = {"before": steps_.diff_view(plans[None][0]), "after": steps_.diff_view(afters[None])}
+            else:
+                result["diff"] = {"before": dict((k, steps_.diff_view(b)) for k, (b, _s) in plans.items() if b),
+                                  "after": dict((k, steps_.diff_view(a)) for k, a in afters.items() if a)}
+        self.report(**result)
+
+    def report(self, **result):
+        """exit_json: the one way out. Values hidden with ``hide`` are shown in the result only."""
+        result.setdefault("changed", False)
+        if self._passed_on:
+            result["invocation"] = {"module_args": remove_values(self.params, self.module.no_log_values)}
+            self.module.no_log_values.difference_update(self._passed_on)
         self.module.exit_json(**result)

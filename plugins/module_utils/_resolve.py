@@ -14,18 +14,21 @@ neither tells. Members are sorted by server name, then id, so that order never m
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import (
-    LABEL_PREFIX,
     PUBLIC_NET_ID,
     SERVICE_NET_ID,
     PlanError,
     check_uuid,
     describe_address,
+    did_you_mean,
     is_uuid,
-    label_key,
+    labels,
     record_key,
     same_ip,
 )
 
+# How to delete a shared IP, in the words of the module that refuses: its hints say how to do it there.
+DELETE_WITH_ADDRESS = "delete it with failover.shared_ip.address (state=absent)"
+DELETE_WITH_CLUSTER = "leave its item out of addresses and run cluster with exclusive=true, which deletes it"
 SERVICENET_WORDS = ("servicenet", "private", SERVICE_NET_ID)
 PUBLICNET_WORDS = ("public", "publicnet")
 
@@ -49,10 +52,12 @@ def refuse_servicenet(spec):
                                      "use public or an isolated network")
 
 
-def resolve_network(networks, spec, known=None):
+def resolve_network(networks, spec, known=None, regions=None):
     """The one network among those read for ``spec`` (by id, or listed by name).
 
-    known: every network of the tenant, read only when none was found, to name them in the refusal.
+    known: every network of the tenant, read only when none was found, to name them in the refusal;
+    regions: {region: the current one, elsewhere: [other regions that have a network of that name]},
+    read on that path too.
     """
     how, value = network_request(spec)
     if how == "id":
@@ -63,12 +68,22 @@ def resolve_network(networks, spec, known=None):
         raise PlanError("network", spec, "more than one network has this name: %s; give its UUID"
                         % ", ".join(sorted(n["id"] for n in found)), [n["id"] for n in found])
     if not found:
-        others = sorted(network_label(n) for n in known or [] if n["id"] not in (SERVICE_NET_ID, PUBLIC_NET_ID))
-        names = ["public"] + others if known else []
-        raise PlanError("network", spec, "no such network%s" % (" (known: %s)" % ", ".join(names) if names else ""))
+        _no_such_network(spec, known, regions)
     if found[0]["id"] == SERVICE_NET_ID:
         refuse_servicenet(spec)
     return found[0]
+
+
+def _no_such_network(spec, known, regions):
+    names = ["public"] + sorted(network_label(n) for n in known or []
+                                if n["id"] not in (SERVICE_NET_ID, PUBLIC_NET_ID)) if known else []
+    listed = " (known: %s)" % ", ".join(names) if names else ""
+    elsewhere = (regions or {}).get("elsewhere") or []
+    if elsewhere:
+        raise PlanError("network", spec, "no such network in region %s%s; %s %s it: set region=%s"
+                        % (regions.get("region"), listed, "region" if len(elsewhere) == 1 else "regions",
+                           ", ".join(elsewhere) + (" has" if len(elsewhere) == 1 else " have"), elsewhere[0]))
+    raise PlanError("network", spec, "no such network%s%s" % (listed, did_you_mean(spec, names)))
 
 
 def network_label(network):
@@ -79,16 +94,18 @@ def network_label(network):
 
 # ---------------------------------------------------------------- servers and ports
 
-def resolve_servers(found, specs, option="servers"):
+def resolve_servers(found, specs, option="servers", known=None):
     """Server specs (names or UUIDs) -> server dicts, without duplicates, in a stable order.
 
-    ``found`` maps each spec to the servers read for it (by id, or listed by exact name).
+    ``found`` maps each spec to the servers read for it (by id, or listed by exact name); ``known``:
+    every server of the account, read only to offer a near miss in a refusal.
     """
     out = {}
     for spec in specs:
         servers = [s for s in found.get(spec) or [] if _is(s, spec)]
         if not servers:
-            raise PlanError(option, spec, "no server with this id" if is_uuid(spec) else "no such server")
+            raise PlanError(option, spec, "no server with this id" if is_uuid(spec) else "no such server%s"
+                            % did_you_mean(spec, [s.get("name") for s in known or []]))
         if len(servers) > 1:
             raise PlanError(option, spec, "more than one server has this name: %s; give its UUID"
                             % ", ".join(sorted(s["id"] for s in servers)), [s["id"] for s in servers])
@@ -143,17 +160,16 @@ def port_servers(network, ports, servers, specs, option="ports"):
 
 def labelled_ids(servers, name):
     """Address ids that the servers' metadata label ``name`` with."""
-    key = label_key(name)
-    return sorted(set(s["metadata"][key] for s in servers if key in (s.get("metadata") or {})))
+    return sorted(set(labels(s)[name] for s in servers if name in labels(s)))
 
 
 def labels_of(servers, address_id):
     """Names whose label points at address_id, by server id."""
     out = {}
     for s in servers:
-        for key, value in (s.get("metadata") or {}).items():
-            if key.startswith(LABEL_PREFIX) and value == address_id:
-                out.setdefault(s["id"], []).append(key[len(LABEL_PREFIX):])
+        names = sorted(n for n, v in labels(s).items() if v == address_id)
+        if names:
+            out[s["id"]] = names
     return out
 
 
@@ -170,10 +186,6 @@ def has_record(server, address_id):
     return address_id is not None and record_key(address_id) in ((server or {}).get("metadata") or {})
 
 
-def label_value(server, name):
-    return ((server or {}).get("metadata") or {}).get(label_key(name))
-
-
 # ---------------------------------------------------------------- identity
 
 def is_shared(addr):
@@ -187,10 +199,11 @@ class Identity:
     servers: the servers read (members, and the holders of the addresses of interest).
     """
 
-    def __init__(self, addresses, servers):
+    def __init__(self, addresses, servers, how_to_delete=DELETE_WITH_ADDRESS):
         self.addresses = list(addresses)
         self.by_id = dict((a["id"], a) for a in self.addresses)
         self.servers = list(servers)
+        self.how_to_delete = how_to_delete
 
     def by_name(self, name, member_ids=None):
         """The address labelled ``name`` on the members (all servers read, when member_ids is None)."""
@@ -211,6 +224,17 @@ class Identity:
         Refuses (PlanError) before any write when two of them point at different shared IPs, or when
         a name would move to another address.
         """
+        sides = self._sides(ident_id, address, name, member_ids)
+        found = [side for side in sides if side[2] is not None]
+        if found:
+            return self._agreed(sides, found, name)
+        chosen = self._by_ports(port_ids, name) if port_ids else None
+        if name is not None:
+            self._name_free(name, chosen, None)
+        return chosen
+
+    def _sides(self, ident_id, address, name, member_ids):
+        """[(option, value, the address it points at or None)] for each way the task names one."""
         sides = []
         if ident_id is not None:
             ident_id = check_uuid("id", ident_id)
@@ -219,44 +243,47 @@ class Identity:
             sides.append(("address", address, self.by_address(address)))
         if name is not None:
             sides.append(("name", name, self.by_name(name, member_ids)))
-        found = [(o, v, a) for o, v, a in sides if a is not None]
+        return sides
+
+    def _agreed(self, sides, found, name):
+        """The one address every side found points at; the sides that found none must accept it."""
+        first = found[0]
+        chosen = first[2]
         for option, value, addr in found[1:]:
-            first = found[0]
-            if addr["id"] != first[2]["id"]:
+            if addr["id"] != chosen["id"]:
                 raise PlanError(option, value, "points at shared IP %s, but %s=%s points at shared IP %s; "
                                 "they must name the same one" % (self._who(addr), first[0], first[1],
-                                                                 self._who(first[2])))
-        if found:
-            chosen = found[0][2]
-            for option, value, addr in sides:
-                if addr is None:
-                    self._refuse_other_side(option, value, chosen)
-            if name is not None:
-                self._name_free(name, chosen, found[0])
-                taken = [n for n in names_of(self.servers, chosen["id"]) if n != name]
-                if taken and not [s for s in sides if s[0] == "name" and s[2] is not None]:
-                    raise PlanError("name", name, "%s=%s points at shared IP %s (%s), which is named %s; a shared IP "
-                                    "keeps its name (use name=%s, or delete that shared IP first)"
-                                    % (found[0][0], found[0][1], chosen["id"], chosen.get("address"),
-                                       ", ".join(taken), taken[0]))
-            return chosen
-        chosen = None
-        if port_ids:
-            wanted = set(port_ids)
-            candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
-            if name is not None:
-                # An address created by an earlier run whose labels were never written: adopt it only
-                # if no name claims it.
-                candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
-            if len(candidates) > 1:
-                option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
-                raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
-                                "address or name" % ", ".join(describe_address(a) for a in candidates),
-                                [a["id"] for a in candidates])
-            chosen = candidates[0] if candidates else None
+                                                                 self._who(chosen)))
+        for option, value, addr in sides:
+            if addr is None:
+                self._refuse_other_side(option, value, chosen)
         if name is not None:
-            self._name_free(name, chosen, None)
+            self._name_free(name, chosen, first)
+            self._keeps_its_name(name, chosen, first, named=any(s[0] == "name" for s in found))
         return chosen
+
+    def _keeps_its_name(self, name, chosen, first, named):
+        """An address found by id or address that carries another name keeps it."""
+        taken = [n for n in names_of(self.servers, chosen["id"]) if n != name]
+        if taken and not named:
+            raise PlanError("name", name, "%s=%s points at shared IP %s (%s), which is named %s; a shared IP "
+                            "keeps its name (use name=%s; for another name, %s, then create it again)"
+                            % (first[0], first[1], chosen["id"], chosen.get("address"), ", ".join(taken), taken[0],
+                               self.how_to_delete))
+
+    def _by_ports(self, port_ids, name):
+        """The shared IP held by exactly ``port_ids``; with a name, only one that no name claims yet (an
+        address created by an earlier run whose labels were never written)."""
+        wanted = set(port_ids)
+        candidates = [a for a in self.addresses if is_shared(a) and set(a.get("port_ids") or []) == wanted]
+        if name is not None:
+            candidates = [a for a in candidates if not labels_of(self.servers, a["id"])]
+        if len(candidates) > 1:
+            option, value = ("name", name) if name is not None else ("servers", "(exact member match)")
+            raise PlanError(option, value, "more than one shared IP has exactly these members: %s; give id, "
+                            "address or name" % ", ".join(describe_address(a) for a in candidates),
+                            [a["id"] for a in candidates])
+        return candidates[0] if candidates else None
 
     def named(self, name):
         """Every shared IP that ``name`` labels on any server read (members and holders alike)."""
@@ -274,8 +301,9 @@ class Identity:
         else:
             target = "shared IP %s%s" % (self._who(chosen), ", which %s=%s points at" % side[:2] if side else "")
         raise PlanError("name", name, "already names shared IP %s; it cannot also name %s. A name belongs to one "
-                        "shared IP and an address never changes: delete one of them first"
-                        % (", ".join(self._who(a) for a in others), target), [a["id"] for a in others])
+                        "shared IP and an address never changes: delete one of them first (%s)"
+                        % (", ".join(self._who(a) for a in others), target, self.how_to_delete),
+                        [a["id"] for a in others])
 
     def _who(self, addr):
         names = names_of(self.servers, addr["id"])
@@ -284,8 +312,8 @@ class Identity:
     def _refuse_other_side(self, option, value, chosen):
         if option == "address":
             raise PlanError("address", value, "shared IP %s has address %s: an address never changes; to use "
-                            "another address, delete this shared IP (state=absent) and create a new one"
-                            % (self._who(chosen), chosen.get("address")))
+                            "another address, %s, then create it again with the new one"
+                            % (self._who(chosen), chosen.get("address"), self.how_to_delete))
         if option == "id":
             raise PlanError("id", value, "no shared IP has this id, but the task's other options point at %s"
                             % self._who(chosen))

@@ -3,20 +3,17 @@
 """When to repeat a request and how long to wait: exponential backoff with full jitter.
 
 RetryPolicy is the one place for backoff in the collection: the client's retries and the modules'
-own rounds (a lost race repeated after a pause) both take their delays from it. Three ways in::
+own rounds (a lost race repeated after a pause) both take their delays from it::
 
     policy = RetryPolicy.for_attempts(params["attempts"], option="attempts", base=0.05, cap=0.5)
 
-    # 1. a function repeated while should_retry(exc) says so; the last error is raised
-    result = policy.retrying(read_and_write, should_retry=lambda exc: exc.requires_disassociation)
-
-    # 2. a loop of your own: pause() waits the next delay, False once the budget is spent
+    # a loop of your own: pause() waits the next delay, False once the budget is spent
     state = policy.start()
     while not done():
         if not state.pause():
             raise GaveUp(state.attempts)
 
-    # 3. just the number: policy.sleep_for(n) is the delay before repeat n (0-based), jittered
+    # just the number: policy.sleep_for(n) is the delay before repeat n (0-based), jittered
 """
 
 import datetime
@@ -106,17 +103,6 @@ class RetryPolicy:
     def sleep_for(self, retry):
         """The jittered delay before repeat number ``retry`` (0-based), without waiting."""
         return self.rng.uniform(0, min(self.cap, self.base * (2 ** retry)))
-
-    def retrying(self, func, should_retry, *args, **kwargs):
-        """``func(*args, **kwargs)``, repeated after a pause while it raises an exception for which
-        ``should_retry(exc)`` is true and the count and time budgets last; then that exception."""
-        state = self.start()
-        while True:
-            try:
-                return func(*args, **kwargs)
-            except Exception as exc:  # pylint: disable=broad-except  # re-raised unless should_retry says so
-                if not should_retry(exc) or not state.pause():
-                    raise
 
 
 def _check_number(option, value, minimum, integer=False):

@@ -80,9 +80,10 @@ def check_port_room(network, joining, ports, addresses, servers, option="servers
         more = (adding or {}).get(port_id, 1)
         if len(held) + more > limit:
             raise PlanError(option, names.get(server_id, server_id),
-                            "port %s already holds %d addresses (%s)%s, and a port on %s holds at most %d"
-                            % (port_id, len(held), ", ".join(sorted(held)),
-                               "; %d more asked for" % more if more > 1 else "", network_label(network), limit))
+                            "its port on %s already holds %d addresses (%s)%s, and a port on %s holds at most %d "
+                            "(port %s)" % (network_label(network), len(held), ", ".join(sorted(held)),
+                                           "; %d more asked for" % more if more > 1 else "",
+                                           network_label(network), limit, port_id))
 
 
 def subnets_of(network, version):
@@ -90,52 +91,93 @@ def subnets_of(network, version):
             and int(s.get("ip_version") or s.get("version") or 0) == version]
 
 
-def check_new_address(network, version, address, ports=None, option="address"):
+def check_new_address(network, version, address, ports=None, option="address", servers=None):
     """Refusals about a new address: version vs subnets, the requested address. Returns the subnet or None.
 
-    ports: the members' ports (their fixed_ips): a member's own address cannot be shared.
+    ports: the members' ports (their fixed_ips): a member's own address cannot be shared; servers:
+    {id: server} to name their holders.
     """
+    ip = _requested(network, version, address, option)
+    of_version = _subnets_of_version(network, version)
+    if ip is None:
+        return of_version[0] if of_version else None
+    _not_fixed(ip, address, ports, servers or {}, option)
+    return _subnet_holding(network, version, of_version, ip, address, option)
+
+
+def _subnets_of_version(network, version):
     subnets = [s for s in network.get("subnets") or [] if isinstance(s, dict)]
     of_version = subnets_of(network, version)
-    ip = None
-    if address is not None:
-        if network["id"] == PUBLIC_NET_ID:
-            raise PlanError(option, address, "PublicNet picks its addresses itself; a specific address "
-                            "can only be asked for on an isolated network")
-        ip = parse_ip(option, address)
-        if ip.version != version:
-            raise PlanError(option, address, "is an IPv%d address but version is %d" % (ip.version, version))
     if subnets and not of_version:
         raise PlanError("version", version, "network %s has no IPv%d subnet (it has %s)"
                         % (network_label(network), version,
                            ", ".join(s.get("cidr") or s.get("id") for s in subnets)))
-    if ip is None:
-        return of_version[0] if of_version else None
-    for port in ports or []:
-        for fixed in port.get("fixed_ips") or []:
-            if fixed.get("ip_address") and ipaddress.ip_address(str(fixed["ip_address"])) == ip:
-                raise PlanError(option, address, "is the fixed address of port %s (server %s) itself; a shared IP "
-                                "needs an address of its own" % (port["id"], port.get("device_id")))
-    inside = []
-    for subnet in of_version:
-        if not subnet.get("cidr"):
-            continue
-        net = ipaddress.ip_network(str(subnet["cidr"]), strict=False)
-        if ip not in net:
-            continue
-        inside.append(subnet)
-        reserved = {net.network_address: "the network address"}
-        if net.version == 4 and net.prefixlen < 31:
-            reserved[net.broadcast_address] = "the broadcast address"
-        if subnet.get("gateway_ip"):
-            reserved[ipaddress.ip_address(str(subnet["gateway_ip"]))] = "the gateway address"
-        if ip in reserved:
-            raise PlanError(option, address, "is %s of subnet %s on network %s; pick a host address"
-                            % (reserved[ip], subnet["cidr"], network_label(network)))
-    if not inside and of_version and all(s.get("cidr") for s in of_version):
+    return of_version
+
+
+def _subnet_holding(network, version, of_version, ip, address, option):
+    """The subnet of ``of_version`` that holds ``ip`` (which must not be reserved in it); refused when
+    every subnet's range is known and none holds it."""
+    known = [s for s in of_version if s.get("cidr")]
+    inside = [s for s in known if ip in ipaddress.ip_network(str(s["cidr"]), strict=False)]
+    for subnet in inside:
+        _not_reserved(network, subnet, ip, address, option)
+    if of_version and not inside and len(known) == len(of_version):
         raise PlanError(option, address, "is outside the IPv%d subnet of network %s (%s)"
                         % (version, network_label(network), ", ".join(s["cidr"] for s in of_version)))
     return (inside or of_version or [None])[0]
+
+
+def _requested(network, version, address, option):
+    if address is None:
+        return None
+    if network["id"] == PUBLIC_NET_ID:
+        raise PlanError(option, address, "PublicNet picks its addresses itself; a specific address "
+                        "can only be asked for on an isolated network")
+    ip = parse_ip(option, address)
+    if ip.version != version:
+        raise PlanError(option, address, "is an IPv%d address but version is %d" % (ip.version, version))
+    return ip
+
+
+def _not_fixed(ip, address, ports, servers, option):
+    for port in ports or []:
+        for fixed in port.get("fixed_ips") or []:
+            if fixed.get("ip_address") and ipaddress.ip_address(str(fixed["ip_address"])) == ip:
+                holder = (servers.get(port.get("device_id")) or {}).get("name") or port.get("device_id")
+                raise PlanError(option, address, "is the fixed address of %s's own port (port %s); a shared IP "
+                                "needs an address of its own" % (holder, port["id"]))
+
+
+def _not_reserved(network, subnet, ip, address, option):
+    net = ipaddress.ip_network(str(subnet["cidr"]), strict=False)
+    reserved = {net.network_address: "the network address"}
+    if net.version == 4 and net.prefixlen < 31:
+        reserved[net.broadcast_address] = "the broadcast address"
+    if subnet.get("gateway_ip"):
+        reserved[ipaddress.ip_address(str(subnet["gateway_ip"]))] = "the gateway address"
+    if ip in reserved:
+        raise PlanError(option, address, "is %s of subnet %s on network %s; pick a host address"
+                        % (reserved[ip], subnet["cidr"], network_label(network)))
+
+
+def check_address_free(network, address, taken):
+    """``taken``: what the network already holds at the requested address (fixed or shared), or None."""
+    if taken is not None:
+        raise PlanError("address", address, "is already in use on network %s as a %s address (%s)"
+                        % (network_label(network), taken.get("type") or "fixed", taken["id"]))
+
+
+def check_same_network(snap, option, value, addr, network_spec):
+    """An address named by id (or address) must live on the task's network: one on another network is
+    another service's, and is refused before any write, naming both networks."""
+    if addr is None or snap.network is None or addr.get("network_id") == snap.network["id"]:
+        return
+    other = snap.networks.get(addr["network_id"]) or {"id": addr["network_id"]}
+    raise PlanError(option, value, "shared IP %s (%s) is on network %s, not on network=%s; name a shared IP of "
+                    "network=%s, or give network=%s to manage this one"
+                    % (addr["id"], addr.get("address"), network_label(other), network_spec or network_label(
+                        snap.network), network_spec or network_label(snap.network), network_label(other)))
 
 
 def check_version(found, version, option="version"):

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The step kinds, in one table: how each is described, applied to a copy of the state (check mode
 and after a real call alike: ``apply_step`` is the one transition function), performed against the
-cloud, and whether consecutive steps of it may run in parallel.
+cloud, and whether consecutive steps of it may run in parallel; and the Runner that performs them.
 
 A step is a dict with ``action`` (a key of STEPS) and the fields its kind reads. The state is one
 shared IP in the view shape of _resolve.view (None before a create and after a delete).
@@ -10,10 +10,15 @@ shared IP in the view shape of _resolve.view (None before a create and after a d
 
 import copy
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._contract import record_key
+from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import POOL_SIZE, record_key
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ApiError
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import sorted_members
+
+
+PICKED = "(picked by the cloud)"     # the diff's address of a create the cloud picks for, in check mode
 
 
 class StepKind:
@@ -35,7 +40,8 @@ def _who(step):
 # -- create ------------------------------------------------------------------------------------
 
 def _describe_create(step):
-    what = step.get("ip_address") or "a new IPv%d address" % step["version"]
+    picked = "%s (IPv%d, address picked by the cloud)" % (step.get("name") or "a shared IP", step["version"])
+    what = step.get("ip_address") or picked
     return "create %s on %s for %s" % (what, step.get("network") or step["network_id"], _names(step["members"]))
 
 
@@ -170,10 +176,6 @@ def _perform_unlabel(cloud, state, step, context):
     return gone_is_done(cloud.delete_metadata_item, step["server_id"], step["key"])
 
 
-def _perform_unrecord(cloud, state, step, context):
-    return gone_is_done(cloud.delete_metadata_item, step["server_id"], step["key"])
-
-
 STEPS = {
     "create": StepKind(_describe_create, _apply_create, _perform_create, parallel=False),
     "disassociate": StepKind(_describe_server, _set_associated(False), _perform_disassociate, parallel=True),
@@ -181,7 +183,6 @@ STEPS = {
     "associate": StepKind(_describe_server, _set_associated(True), _perform_associate, parallel=True),
     "label": StepKind(_describe_label, _apply_label, _perform_label, parallel=True),
     "unlabel": StepKind(_describe_label, _apply_nothing, _perform_unlabel, parallel=True),
-    "unrecord": StepKind(_describe_label, _apply_nothing, _perform_unrecord, parallel=True),
     "delete": StepKind(_describe_delete, _apply_delete, _perform_delete, parallel=False),
 }
 
@@ -234,7 +235,101 @@ def diff_view(state):
     if state is None:
         return {}
     return {
-        "address": state.get("address"), "name": state.get("name"),
+        "address": state.get("address") or PICKED, "name": state.get("name"),
         "members": dict((m.get("name") or m.get("id") or m["port_id"],
                          {"port_id": m["port_id"], "associated": m["associated"]}) for m in state["members"]),
     }
+
+
+# -- performing them ---------------------------------------------------------------------------
+
+class StepsFailed(Exception):
+    """A write failed half-way: what was done, what failed, what was not done."""
+
+    def __init__(self, state, done, failed, not_done):
+        self.state = state
+        self.done = done
+        self.failed = failed          # [(step, ApiError)]
+        self.not_done = not_done
+        first = failed[0][1]
+        self.error = first
+        super().__init__(
+            "%s (while trying to %s). Done: %s. Not done: %s. Run again to converge."
+            % (first, "; ".join(describe(s) for s, _e in failed),
+               "; ".join(describe(s) for s in done) or "nothing",
+               "; ".join(describe(s) for s in not_done) or "nothing"))
+
+
+class Runner:
+    """Performs steps with a Cloud: the parallel kinds of one phase in a bounded pool.
+
+    ``unchanged`` collects the steps the cloud answered were already done (an association that
+    exists): they change nothing.
+    """
+
+    def __init__(self, cloud, context=None, pool_size=POOL_SIZE):
+        self.cloud = cloud
+        self.context = context or {}
+        self.pool_size = pool_size
+        self.unchanged = []
+
+    def run(self, state, steps, done=None):
+        done = [] if done is None else done
+        groups = phases(steps)
+        for index, phase in enumerate(groups):
+            results, failed = self._run_phase(state, phase)
+            for step, result in results:
+                state = apply_step(state, step, result)
+                done.append(step)
+                if result is ALREADY:
+                    self.unchanged.append(step)
+            if failed:
+                rest = [s for p in groups[index + 1:] for s in p]
+                raise StepsFailed(state, done, failed, rest)
+        return state
+
+    def run_many(self, plans):
+        """{key: (state, steps)} -> {key: state after}, the plans side by side (a pool of their own).
+
+        A failure in one plan lets the others finish; then StepsFailed reports all of them, its
+        ``state`` being {key: state} as far as each got.
+        """
+        keys = [k for k, (_s, steps) in plans.items() if steps]
+        after = dict((k, state) for k, (state, _steps) in plans.items())
+        outcomes = {}
+
+        def one(key):
+            done = []
+            try:
+                return True, self.run(plans[key][0], plans[key][1], done), done
+            except StepsFailed as exc:
+                return False, exc, done
+
+        if keys:
+            with ThreadPoolExecutor(max_workers=min(self.pool_size, len(keys))) as pool:
+                outcomes = dict(zip(keys, pool.map(one, keys)))
+        failures = [(k, o) for k, o in outcomes.items() if not o[0]]
+        for key, (ok, out, _done) in outcomes.items():
+            after[key] = out if ok else out.state
+        if failures:
+            done = [s for k in keys for s in outcomes[k][2]]
+            failed = [f for _k, (_ok, exc, _d) in failures for f in exc.failed]
+            not_done = [s for _k, (_ok, exc, _d) in failures for s in exc.not_done]
+            raise StepsFailed(after, done, failed, not_done)
+        return after
+
+    def _run_phase(self, state, phase):
+        if len(phase) == 1:
+            outcomes = [self._one(state, phase[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.pool_size, len(phase))) as pool:
+                outcomes = list(pool.map(lambda step: self._one(state, step), phase))
+        results = [(step, out) for step, (ok, out) in zip(phase, outcomes) if ok]
+        failed = [(step, out) for step, (ok, out) in zip(phase, outcomes) if not ok]
+        return results, failed
+
+    def _one(self, state, step):
+        try:
+            return True, perform(self.cloud, state, step, self.context)
+        except ApiError as exc:
+            return False, exc

@@ -277,7 +277,7 @@ not_done:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import address
+from ansible_collections.failover.shared_ip.plugins.module_utils._address import run
 
 
 def main():
@@ -299,7 +299,7 @@ def main():
                      ("state", "absent", ["id", "address", "name", "servers", "ports"], True)],
         required_one_of=[["network", "id"]],
     )
-    module.guard(address, module)
+    module.guard(run, module)
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ failure:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import address_info
+from ansible_collections.failover.shared_ip.plugins.module_utils._address_info import run
 
 
 def main():
@@ -110,7 +110,7 @@ def main():
         ),
         result_key="shared_ips",
     )
-    module.guard(address_info, module)
+    module.guard(run, module)
 
 
 if __name__ == "__main__":

@@ -138,12 +138,12 @@ failure:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import auth
+from ansible_collections.failover.shared_ip.plugins.module_utils._auth import run
 
 
 def main():
     module = CloudModule(argument_spec={}, result_key="auth")
-    module.guard(auth, module)
+    module.guard(run, module)
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ failure:
 """
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._module import CloudModule
-from ansible_collections.failover.shared_ip.plugins.module_utils._tasks import binding
+from ansible_collections.failover.shared_ip.plugins.module_utils._binding import run
 
 
 def main():
@@ -172,7 +172,7 @@ def main():
         ),
         required_one_of=[["id", "address", "name"]],
     )
-    module.guard(binding, module)
+    module.guard(run, module)
 
 
 if __name__ == "__main__":

@@ -240,7 +240,7 @@ REFUSALS = [
      "servers=[node01]: a shared IP needs at least two members, got 1"),
     ({"network": "cluster-net", "servers": ["node01", "node01"]},
      "servers=[node01]: a shared IP needs at least two members, got 1"),
-    ({"network": "cluster-net", "servers": ["node01", "node99"]}, "servers=node99: no such server"),
+    ({"network": "cluster-net", "servers": ["node01", "node99"]}, "servers=node99: no such server; did you mean node09?"),
     ({"network": "cluster-net", "servers": ["node01", "solo"]},
      "servers=solo: server has no port on network cluster-net"),
     ({"network": "public", "servers": ["node01", "node02"], "address": "203.0.113.200"},
@@ -301,8 +301,9 @@ def test_refusal_quota_reached(play, cloud):
     ok(converge(play, cloud, [dict(pair, name="q%d" % n) for n in range(3)])[0])
     results, writes, _reads = converge(play, cloud, [dict(pair, name="q3")])
     msg = results[0]["msg"]
-    assert msg.startswith("servers=node01: port %s already holds 5 addresses (" % cloud.port_of("node01"))
-    assert "192.168.100.11" in msg and msg.endswith("and a port on cluster-net holds at most 5")
+    assert msg.startswith("servers=node01: its port on cluster-net already holds 5 addresses (")
+    assert "192.168.100.11" in msg
+    assert msg.endswith("and a port on cluster-net holds at most 5 (port %s)" % cloud.port_of("node01"))
     assert writes == {}
     # PublicNet: at most 5 shared IPs per account.
     pairs = [["node01", "node02"], ["node03", "node04"], ["node05", "node06"], ["node07", "node08"],
@@ -313,3 +314,16 @@ def test_refusal_quota_reached(play, cloud):
                                         "IPs on PublicNet (")
     assert writes == {}
     assert len(cloud.addresses("PublicNet")) == 5
+
+
+def test_an_id_of_another_network_leaves_that_address_alone(play, cloud):
+    """The id of a PublicNet shared IP given with network=cluster-net: refused before any write, naming both
+    networks; its members stay associated (this used to disassociate both, then fail on the port change)."""
+    ok(converge(play, cloud, [{"network": "public", "name": "www", "servers": ["node01", "node02"]}])[0])
+    www = cloud.address("PublicNet", id=cloud.labels("www")["node01"])
+    results, writes, _reads = converge(play, cloud, [{"network": "cluster-net", "id": www["id"],
+                                                      "servers": ["node03", "node04"]}])
+    assert results[0]["failed"] and writes == {}
+    assert results[0]["msg"].startswith("id=%s: shared IP %s (%s) is on network public, not on network=cluster-net"
+                                        % (www["id"], www["id"], www["address"]))
+    bound(cloud, www["id"], ["node01", "node02"])

@@ -63,7 +63,7 @@ REFUSALS = [
     ({"id": "6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11", "server": "node03"},
      "id=6a0e4bd9-6a27-4f0a-9bd4-3d4f2a4c0f11: no such shared IP; create it with failover.shared_ip.address"),
     ({"id": "web", "server": "node03"}, "id=web: not a UUID (expected 8-4-4-4-12 hexadecimal digits)"),
-    ({"name": "web", "server": "node99"}, "server=node99: no such server"),
+    ({"name": "web", "server": "node99"}, "server=node99: no such server; did you mean node09?"),
     ({"name": "web", "server": "solo"}, "server=solo: server has no port on network cluster-net"),
     ({"server": "node03"}, "one of the following is required: id, address, name"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _resolve, _steps
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PUBLIC_NET_ID, SERVICE_NET_ID
+from ansible_collections.failover.shared_ip.plugins.module_utils._snapshot import Snapshot
 
 NET = "9f1d5a3c-0000-4000-8000-00000000c1a5"
 V4 = {"id": "sub-v4", "cidr": "192.168.100.0/24", "ip_version": 4, "gateway_ip": "192.168.100.1"}
@@ -68,3 +69,14 @@ def members(*nums):
 
 def actions(steps):
     return [_steps.describe(s) for s in steps]
+
+
+def snapshot(servers, addresses=(), nums=(1, 2, 3)):
+    snap = Snapshot()
+    snap.network = CLUSTER_NET
+    snap.add_servers(servers)
+    snap.found = dict((s["name"], [s]) for s in servers)
+    snap.add_ports([port(n) for n in nums])
+    snap.add_addresses(list(addresses))
+    snap.services = dict((a["id"], dict((p, "compute") for p in a["port_ids"])) for a in addresses)
+    return snap

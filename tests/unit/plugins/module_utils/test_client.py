@@ -1,7 +1,13 @@
-"""The API client against the real simulator: identity, regions, re-authentication, retries, pages, errors."""
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The API client (_client): options checked before any request, identity, regions, re-authentication,
+retries, pages, errors, and what it puts on the wire, against the real simulator or a recording server."""
 
+import contextlib
+import http.server
+import json
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -9,9 +15,11 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     ApiError,
     AuthError,
     Client,
+    ConfigError,
     UncertainWrite,
 )
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (  # noqa: F401  # pylint: disable=unused-import
     API_KEY,
     PASSWORD,
     assert_no_secret,
@@ -26,8 +34,6 @@ from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test
 def network_names(client):
     return sorted(n["name"] for n in client.list("network", "/networks", "networks"))
 
-
-# -- identity -------------------------------------------------------------------------------
 
 def test_api_key_login_finds_tenant_region_and_endpoints(sim, client_for):
     client = client_for()
@@ -110,8 +116,6 @@ def test_bad_credentials_give_a_clear_message_without_the_secret(sim, client_for
     assert err.failure()["status"] == 401
     assert_no_secret(*texts_of(err) + [repr(client)])
 
-
-# -- re-authentication ------------------------------------------------------------------------
 
 def expire_soon(sim, client):
     """Authenticate, then expire the token the client holds."""
@@ -197,8 +201,6 @@ def test_threads_on_a_fresh_client_log_in_once_and_see_both_endpoints(sim, clien
     assert sim.count("POST", "/v2.0/tokens") == 1
 
 
-# -- retries ----------------------------------------------------------------------------------
-
 @pytest.mark.parametrize("status", [413, 429, 503])
 def test_rate_limits_and_server_errors_are_retried_after_retry_after(sim, client_for, sleeps, status):
     sim.faults(retry_after=3, fail_next=[{"method": "GET", "path_regex": "/networks$", "status": status, "times": 2}])
@@ -242,6 +244,28 @@ def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_login_that_failed_is_not_tried_again_by_the_threads_that_waited_for_it(sleeps):
+    """The read step's parallel calls all need the login: when it fails (nothing listens), the threads
+    that waited for it fail with the same error at once instead of trying it again each."""
+    port = closed_port()
+    client = Client.from_options(username="demo", api_key=API_KEY, identity_url="http://127.0.0.1:%d/v2.0" % port,
+                                 sleep=sleeps)
+    attempts = []
+    client.on_request.append(lambda method, path, status, elapsed: attempts.append(path))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        errors = list(pool.map(lambda _n: _raised(client.get, "network", "/networks"), range(4)))
+    assert len(set(id(e) for e in errors)) == 1 and errors[0].kind == "unreachable"
+    assert attempts == ["/v2.0/tokens"] * 3             # one login, its two quick repeats, and no more
+
+
+def _raised(func, *args):
+    try:
+        func(*args)
+    except ApiError as exc:
+        return exc
+    raise AssertionError("no error")
 
 
 def test_a_refused_connection_is_repeated_twice_quickly_and_names_the_url(sleeps):
@@ -319,8 +343,6 @@ def test_a_rate_limited_post_is_repeated_because_it_did_not_run(sim, client_for,
     assert sleeps.delays == [1]
     assert sim.count("POST", "/ip_addresses") == 2
 
-
-# -- pages and errors -------------------------------------------------------------------------
 
 def test_error_message_and_failure_name_the_call(sim, client_for):
     client = client_for()
@@ -403,3 +425,252 @@ def test_no_secret_in_the_failures_of_options_identity_catalog_and_connections(s
     assert len(shown) == len(attempts) * 4
     assert "hush-hush" not in "".join(str(t) for t in shown)
     assert_no_secret(*shown)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({}, "no credentials: set username and api_key"),
+        ({"api_key": "hush-hush"}, "username is required with api_key"),
+        ({"password": "hush-hush"}, "username is required with password"),
+        ({"username": "demo"}, "username=demo: given without api_key or password"),
+        ({"auth_token": "hush-hush", "tenant_id": "1"}, "auth_token needs network_url and compute_url"),
+        ({"auth_token": "hush-hush", "network_url": "http://h/v2.0"}, "auth_token needs compute_url"),
+        ({"auth_token": "hush-hush", "compute_url": "http://h/v2/{tenant_id}", "network_url": "http://h/v2.0"},
+         "needs tenant_id"),
+    ],
+)
+def test_unusable_options_are_refused_before_any_call(kwargs, message):
+    with pytest.raises(ConfigError) as info:
+        Client.from_options(identity_url="http://127.0.0.1:9/v2.0", **kwargs)
+    assert message in str(info.value)
+    assert "hush-hush" not in str(info.value) + repr(info.value)
+
+
+def requests_made(sim):
+    return sum(sim.counters()["by_method"].values())
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"timeout": 0}, "timeout=0: must be a positive number of seconds"),
+    ({"timeout": -5}, "timeout=-5: must be a positive number of seconds"),
+    ({"timeout": None}, "timeout=None: must be a positive number of seconds"),
+    ({"timeout": "30"}, "timeout=30: must be a positive number of seconds"),
+    ({"max_retries": -1}, "max_retries=-1: must be a whole number of at least 0"),
+    ({"max_retries": 1.5}, "max_retries=1.5: must be a whole number of at least 0"),
+    ({"max_retry_time": -1}, "max_retry_time=-1: must be a number of at least 0"),
+    ({"identity_url": "identity.api.rackspacecloud.com/v2.0"},
+     "identity_url=identity.api.rackspacecloud.com/v2.0: needs a scheme and a host"),
+    ({"identity_url": "localhost:5000/v2.0"}, "identity_url=localhost:5000/v2.0: needs a scheme and a host"),
+    ({"identity_url": "ftp://identity.example.com/v2.0"}, "identity_url=ftp://identity.example.com/v2.0: needs a scheme"),
+    ({"identity_url": "https:///v2.0"}, "identity_url=https:///v2.0: names no host"),
+    ({"identity_url": "https://identity:50x0/v2.0"}, "identity_url=https://identity:50x0/v2.0: not a URL"),
+    ({"network_url": "dfw.networks.api.rackspacecloud.com/v2.0"},
+     "network_url=dfw.networks.api.rackspacecloud.com/v2.0: needs a scheme and a host"),
+    ({"compute_url": "//dfw.servers/v2/{tenant_id}"}, "compute_url=//dfw.servers/v2/{tenant_id}: needs a scheme"),
+    ({"ca_path": "/nonexistent/ca.pem"}, "ca_path=/nonexistent/ca.pem: no such file or directory"),
+])
+def test_bad_options_are_refused_by_name_before_any_request(sim, client_for, options, message):
+    sim.call("POST", "/_sim/reset")
+    with pytest.raises(ConfigError) as info:
+        client_for(**options)
+    err = info.value
+    assert str(err).startswith(message)
+    assert err.kind == "config" and err.call is None and err.status is None
+    assert err.failure()["message"] == str(err)
+    assert requests_made(sim) == 0
+    assert_no_secret(*texts_of(err))
+
+
+@pytest.mark.parametrize("attempts, message", [
+    (0, "attempts=0: must be a whole number of at least 1"),
+    (-3, "attempts=-3: must be a whole number of at least 1"),
+    (None, "attempts=None: must be a whole number of at least 1"),
+])
+def test_a_round_count_below_one_is_refused_by_its_option_name(attempts, message):
+    with pytest.raises(ConfigError) as info:
+        RetryPolicy.for_attempts(attempts)
+    assert str(info.value) == message
+    assert (info.value.option, info.value.value) == ("attempts", attempts)
+
+
+def test_a_good_timeout_may_be_a_fraction(sim, client_for):
+    client = client_for(timeout=2.5)
+    assert client.authenticate().timeout == 2.5
+
+
+def test_identity_404_names_the_url_it_tried(sim, client_for):
+    wrong = sim.url + "/identity/v3"
+    with pytest.raises(AuthError) as info:
+        client_for(identity_url=wrong).authenticate()
+    err = info.value
+    assert err.status == 404 and err.kind == "not_found"
+    assert "no identity service answers at %s/tokens: check identity_url" % wrong in str(err)
+    assert requests_made(sim) == 1  # a 404 is an answer: not repeated
+    assert_no_secret(*texts_of(err))
+
+
+def test_identity_url_without_a_version_gets_a_hint(sim, client_for):
+    with pytest.raises(AuthError) as info:
+        client_for(identity_url=sim.url).authenticate()
+    assert "(it usually ends in /v2.0)" in str(info.value)
+
+
+def test_a_ready_token_needs_no_identity_url_check(sim, client_for):
+    client = client_for(auth_token=sim.token(), tenant_id="123456", identity_url="not a url",
+                        network_url=sim.url + "/network/DFW/v2.0", compute_url=sim.url + "/compute/DFW/v2/123456")
+    assert client.get("network", "/networks")[0] == 200
+
+
+def test_from_options_leaves_the_network_alone_and_init_only_stores(sim):
+    sim.call("POST", "/_sim/reset")
+    client = Client.from_options(username="demo", api_key=API_KEY, identity_url=sim.identity_url)
+    assert requests_made(sim) == 0
+    assert client.token is None and client.network_url is None
+    assert client.credentials.api_key == API_KEY
+    assert API_KEY not in repr(client) + repr(client.credentials)
+    client.get("network", "/networks")  # the first call logs in
+    assert sim.count("POST", "/v2.0/tokens") == 1
+
+
+def test_an_unreachable_identity_is_an_api_error_not_a_crash(sleeps):
+    client = Client.from_options(username="demo", api_key=API_KEY, identity_url="http://127.0.0.1:1/v2.0",
+                                 sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        client.authenticate()
+    assert info.value.kind == "unreachable"
+    assert "http://127.0.0.1:1/v2.0/tokens" in str(info.value)
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the status named in its path's last segment and no body."""
+
+    seen = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        Recorder.seen.append({"method": self.command, "path": self.path,
+                              "content_type": self.headers.get("Content-Type"),
+                              "body": self.rfile.read(length) if length else b""})
+        self.send_response(int(self.path.rstrip("/").rsplit("/", 1)[1]))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler):
+    """A loopback server of ``handler`` for the length of the block: yields its base URL."""
+    Recorder.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def empty_server():
+    with serving(Recorder) as base:
+        yield base
+
+
+def client(base):
+    return Client.from_options(auth_token="hush-hush", tenant_id="1", network_url=base + "/v2.0",
+                               compute_url=base + "/v2/1", max_retries=0)
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+def test_an_empty_2xx_is_success_for_every_verb(empty_server, status):
+    cloud = client(empty_server)
+    assert cloud.put("compute", "/servers/s/ip_associations/%d" % status, {"ip_association": {}}) is None
+    assert cloud.post("network", "/ip_addresses/%d" % status, {"ip_address": {}}) is None
+    assert cloud.get("network", "/ip_addresses/%d" % status) == (status, None)
+    assert cloud.delete("compute", "/servers/s/ip_associations/%d" % status) is None
+    assert [s["method"] for s in Recorder.seen] == ["PUT", "POST", "GET", "DELETE"]  # one call each
+
+
+def test_the_association_body_is_json_with_its_content_type(empty_server):
+    client(empty_server).put("compute", "/servers/s/ip_associations/201", {"ip_association": {}})
+    sent = Recorder.seen[0]
+    assert sent["content_type"] == "application/json"
+    assert json.loads(sent["body"]) == {"ip_association": {}}
+
+
+def test_an_empty_dict_is_still_a_json_body_and_none_is_no_body(empty_server):
+    cloud = client(empty_server)
+    cloud.put("compute", "/servers/s/ip_associations/204", {})
+    cloud.put("compute", "/servers/s/ip_associations/204")
+    with_dict, without = Recorder.seen
+    assert (with_dict["content_type"], with_dict["body"]) == ("application/json", b"{}")
+    assert (without["content_type"], without["body"]) == (None, b"")
+
+
+class Garbled(Recorder):
+    """Answers every request 200 with a JSON list or HTML where an object is due."""
+
+    def _answer(self):
+        Recorder.seen.append({"method": self.command, "path": self.path})
+        content = b"<html>portal</html>" if "html" in self.path else b"[1, 2]"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
+
+
+@pytest.fixture
+def garbled_server():
+    with serving(Garbled) as base:
+        yield base
+
+
+def test_an_answer_that_is_no_object_is_a_clear_error_not_a_crash(garbled_server):
+    cloud = client(garbled_server)
+    with pytest.raises(ApiError) as info:
+        cloud.list("network", "/ports", "ports")
+    assert str(info.value) == "GET /v2.0/ports: 200 BadResponse: the answer holds no ports list"
+    login = Client.from_options(username="demo", api_key="0123456789abcdef", identity_url=garbled_server + "/html/v2.0")
+    with pytest.raises(ApiError) as info:
+        login.authenticate()
+    assert str(info.value) == "POST /v2.0/tokens: 200 BadResponse: the answer of %s/html/v2.0/tokens holds no token" \
+        % garbled_server
+
+
+class RateLimitedOnce(Recorder):
+    """The first request gets Nova's 413 overLimit with retryAfter in the body only (no header); then 204."""
+
+    def _answer(self):
+        Recorder.seen.append({"method": self.command, "path": self.path})
+        if len(Recorder.seen) == 1:
+            content = json.dumps({"overLimit": {"code": 413, "message": "This request was rate-limited.",
+                                                "retryAfter": "2"}}).encode()
+            self.send_response(413)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+            return
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PUT = do_POST = do_DELETE = _answer
+
+
+def test_retry_after_is_read_from_novas_body_when_no_header_gives_it():
+    with serving(RateLimitedOnce) as base:
+        slept = []
+        cloud = Client.from_options(auth_token="hush-hush", tenant_id="1", network_url=base + "/v2.0",
+                                    compute_url=base + "/v2/1", sleep=slept.append)
+        assert cloud.put("compute", "/servers/s/ip_associations/i", {"ip_association": {}}) is None
+        assert slept == [2.0]
+        assert len(Recorder.seen) == 2

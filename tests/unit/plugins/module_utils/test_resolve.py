@@ -183,11 +183,13 @@ def test_find(kwargs, expected):
     # the address of a named shared IP never changes
     ({"name": "web", "address": "192.168.100.200"},
      "address=192.168.100.200: shared IP %s (192.168.100.100) named web has address 192.168.100.100: an address "
-     "never changes; to use another address, delete this shared IP (state=absent) and create a new one" % aid(1)),
+     "never changes; to use another address, delete it with failover.shared_ip.address (state=absent), then create "
+     "it again with the new one" % aid(1)),
     # a name carried by another shared IP is not given to this one
     ({"name": "other", "address": "192.168.100.100"},
      "name=other: address=192.168.100.100 points at shared IP %s (192.168.100.100), which is named web; a shared IP "
-     "keeps its name (use name=web, or delete that shared IP first)" % aid(1)),
+     "keeps its name (use name=web; for another name, delete it with failover.shared_ip.address (state=absent), "
+     "then create it again)" % aid(1)),
     ({"port_ids": [pid(1), pid(2)]},
      "servers=(exact member match): more than one shared IP has exactly these members"),
     ({"ident_id": "42"}, "id=42: not a UUID (expected 8-4-4-4-12 hexadecimal digits)"),
@@ -207,7 +209,7 @@ def test_a_name_belongs_to_one_shared_ip():
         find(name="web", member_ids={sid(5), sid(6)})
     assert str(err.value) == ("name=web: already names shared IP %s (192.168.100.100) named web; it cannot also name "
                               "a new shared IP. A name belongs to one shared IP and an address never changes: delete "
-                              "one of them first" % aid(1))
+                              "one of them first (delete it with failover.shared_ip.address (state=absent))" % aid(1))
     with pytest.raises(PlanError) as err:     # given to an unnamed address found by its address
         find(name="web", address="192.168.100.103", member_ids={sid(6), sid(7)})
     assert "it cannot also name shared IP %s (192.168.100.103), which address=192.168.100.103 points at" % aid(4) \

@@ -20,6 +20,7 @@ from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.clou
     members,
     pid,
     port,
+    server,
     sid,
 )
 
@@ -75,8 +76,9 @@ def test_port_room(fixed, shared, adding, fails):
         return
     with pytest.raises(PlanError) as err:
         call()
-    assert str(err.value).startswith("servers=node01: port %s already holds %d addresses" % (pid(1), fixed + shared))
-    assert str(err.value).endswith("a port on cluster-net holds at most 5")
+    assert str(err.value).startswith("servers=node01: its port on cluster-net already holds %d addresses"
+                                     % (fixed + shared))
+    assert str(err.value).endswith("a port on cluster-net holds at most 5 (port %s)" % pid(1))
 
 
 def test_shared_addresses_listed_in_fixed_ips_are_counted_once():
@@ -101,12 +103,13 @@ def test_shared_addresses_listed_in_fixed_ips_are_counted_once():
                                         "192.168.100.0/24 on network cluster-net; pick a host address"),
     (CLUSTER_NET, 4, "192.168.100.1", "address=192.168.100.1: is the gateway address of subnet 192.168.100.0/24"),
     (CLUSTER_NET, 6, "fd00:100::", "address=fd00:100::: is the network address of subnet fd00:100::/64"),
-    (CLUSTER_NET, 4, "192.168.100.12", "address=192.168.100.12: is the fixed address of port %s (server %s) "
-                                       "itself; a shared IP needs an address of its own" % (pid(2), sid(2))),
+    (CLUSTER_NET, 4, "192.168.100.12", "address=192.168.100.12: is the fixed address of node02's own port (port %s); "
+                                       "a shared IP needs an address of its own" % pid(2)),
 ])
 def test_check_new_address_refusals(network, version, address, message):
     with pytest.raises(PlanError) as err:
-        rules.check_new_address(network, version, address, ports=[port(1), port(2)])
+        rules.check_new_address(network, version, address, ports=[port(1), port(2)],
+                                servers=dict((sid(n), server(n)) for n in (1, 2)))
     assert str(err.value).startswith(message)
 
 

@@ -5,12 +5,16 @@ the real run share apply_step."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
+from ansible_collections.failover.shared_ip.plugins.module_utils import _resolve
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
-from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY
+from ansible_collections.failover.shared_ip.plugins.module_utils._client import Client
+from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY, Cloud
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import record_key
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ApiError
+from ansible_collections.failover.shared_ip.plugins.modules import address
 from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.cloud_data import (
     CLUSTER_NET,
     SERVERS,
@@ -20,15 +24,22 @@ from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.clou
     pid,
     sid,
 )
+from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (  # noqa: F401  # pylint: disable=unused-import
+    PAIR,
+    login,
+    run,
+    sim,
+    simulator,
+)
 
 ALL = frozenset(sid(n) for n in range(1, 11))
 
 
 def test_every_kind_is_in_the_one_table():
     assert set(steps_.STEPS) == {"create", "disassociate", "set_ports", "associate", "label", "unlabel",
-                                 "unrecord", "delete"}
+                                 "delete"}
     assert sorted(k for k, v in steps_.STEPS.items() if v.parallel) == [
-        "associate", "disassociate", "label", "unlabel", "unrecord"]
+        "associate", "disassociate", "label", "unlabel"]
 
 
 @pytest.mark.parametrize("now, assoc, want", [
@@ -100,3 +111,29 @@ def test_gone_is_done():
     cloud = Recorder(fail={"disassociate": ApiError("DELETE x", 404, "", "not associated")})
     step = {"action": "disassociate", "server_id": sid(1), "port_id": pid(1), "record": False}
     steps_.perform(cloud, current(1, [1, 2], [1]), step)
+
+
+def test_runner_reports_done_failed_and_not_done(sim, capsys):
+    """A step that fails in a parallel phase: the others of the phase finish, later phases do not start."""
+    run(address, dict(PAIR, servers=["node%02d" % n for n in range(1, 11)], associate=False, **login(sim)), capsys)
+    cloud = Cloud(Client.from_options(username="demo", api_key="demo-api-key", identity_url=sim.identity_url,
+                                      max_retries=0))
+    net = [n for n in cloud.networks() if n["name"] == "cluster-net"][0]
+    addr = cloud.ip_addresses(network_id=net["id"], type="shared")[0]
+    servers = cloud.servers()
+    node05 = [s["id"] for s in servers if s["name"] == "node05"][0]
+    requests.post(sim.url + "/_sim/faults", timeout=10, json={"fail_next": [
+        {"method": "PUT", "path_regex": "/servers/%s/ip_associations/" % node05, "status": 503, "times": 5}]})
+    holders = dict((p["id"], p["device_id"]) for p in cloud.ports(ids=addr["port_ids"]))
+    state = _resolve.view(addr, servers, holders)
+    members = dict((m["id"], m["port_id"]) for m in state["members"])
+    steps = plan.plan_present(state, members, servers, associate_ids=set(members))
+    steps.append({"action": "delete", "id": addr["id"], "address": addr["address"]})
+    with pytest.raises(steps_.StepsFailed) as err:
+        steps_.Runner(cloud, pool_size=3).run(state, steps)
+    assert [steps_.describe(s) for s, _e in err.value.failed] == ["associate node05"]
+    assert len(err.value.done) == 9 and [s["action"] for s in err.value.not_done] == ["delete"]
+    assert "Not done: delete 192.168.100.100. Run again to converge." in str(err.value)
+    records = dict((s["id"], _resolve.has_record(s, addr["id"])) for s in cloud.servers())
+    assert not records[node05] and sorted(records.values()).count(True) == 9
+    assert [m["associated"] for m in err.value.state["members"]].count(True) == 9

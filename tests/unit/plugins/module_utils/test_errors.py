@@ -1,12 +1,10 @@
-"""The cloud's error bodies, read and classified by status and message: webob (Quark's /ip_addresses
-routes, no error type), NeutronError, Nova (itemNotFound, badRequest, overLimit), plain text.
-
-The first half provokes each refusal on the real simulator; the second reads the shapes that the
-simulator does not send (a proxy's text, webob's blank-line layout) through the same parser."""
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""_errors: the cloud's error bodies, read and classified by status and message; the error texts
+and their failure dict; secrets scrubbed."""
 
 import pytest
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._client import ApiError
+from ansible_collections.failover.shared_ip.plugins.module_utils._client import ApiError, ConfigError
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import (
     ALREADY_ASSOCIATED,
     BAD_REQUEST,
@@ -19,8 +17,9 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._errors import 
     UNAUTHORIZED,
     classify,
     parse_error_body,
+    scrub,
 )
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.test_client_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (  # noqa: F401  # pylint: disable=unused-import
     client_for,
     cloud_sim,
     sim,
@@ -108,8 +107,6 @@ def test_rate_limit_answer_is_rate_limited_once_the_retries_are_spent(sim, clien
     assert (err.status, err.type, err.kind) == (413, "overLimit", RATE_LIMITED)
 
 
-# -- shapes the simulator does not send --------------------------------------------------------
-
 WEBOB_EXPLAINED = {"code": 400, "title": "Bad Request",
                    "message": "The server could not comply with the request since it is either malformed or "
                               "otherwise incorrect.\n\nPort requires disassociation before IP can be deleted\n\n"}
@@ -154,3 +151,41 @@ def test_webob_layout_is_read_as_one_line():
     assert parse_error_body(WEBOB_EXPLAINED, "Bad Request")[1] == (
         "The server could not comply with the request since it is either malformed or otherwise incorrect. "
         "Port requires disassociation before IP can be deleted")
+
+
+@pytest.mark.parametrize(
+    "body, reason, expected",
+    [
+        (
+            {"NeutronError": {"type": "PortRequiresDisassociation", "message": "Port requires disassociation", "detail": ""}},
+            "Bad Request",
+            ("PortRequiresDisassociation", "Port requires disassociation"),
+        ),
+        ({"NeutronError": {"type": "X", "message": "m", "detail": "d"}}, "", ("X", "m (d)")),
+        ({"NeutronError": "plain text"}, "Conflict", ("NeutronError", "plain text")),
+        ({"badRequest": {"code": 400, "message": "association already exists"}}, "Bad Request",
+         ("badRequest", "association already exists")),
+        ({"itemNotFound": {"code": 404, "message": "Server not found"}}, "Not Found", ("itemNotFound", "Server not found")),
+        ({"overLimit": {"code": 413, "message": "Rate limited", "retryAfter": "3"}}, "", ("overLimit", "Rate limited")),
+        ({"unauthorized": {"code": 401, "message": "bad key"}}, "Unauthorized", ("unauthorized", "bad key")),
+        ("<html>Bad gateway</html>", "Bad Gateway", ("Bad Gateway", "<html>Bad gateway</html>")),
+        (None, "Service Unavailable", ("Service Unavailable", "")),
+    ],
+)
+def test_error_bodies_of_every_service_are_read(body, reason, expected):
+    assert parse_error_body(body, reason) == expected
+
+
+def test_error_text_and_failure_dict():
+    err = ApiError("POST /v2.0/ip_addresses", 409, "CannotCreateMoreSharedIPs", "quota reached")
+    assert str(err) == "POST /v2.0/ip_addresses: 409 CannotCreateMoreSharedIPs: quota reached"
+    assert err.failure() == {"call": "POST /v2.0/ip_addresses", "status": 409,
+                             "type": "CannotCreateMoreSharedIPs", "message": "quota reached"}
+    lost = ApiError("GET /v2.0/networks", None, "ConnectionError", "refused")
+    assert str(lost) == "GET /v2.0/networks: ConnectionError: refused"
+    assert str(ConfigError("no credentials")) == "no credentials"
+
+
+def test_scrub_masks_secrets_and_cuts_long_text():
+    assert scrub("key is s3cr3t!", ["s3cr3t", None, ""]) == "key is ********!"
+    assert len(scrub("x" * 5000, [])) == 503

@@ -1,6 +1,6 @@
 # Private to the failover.shared_ip collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The read step: a snapshot of what a task needs, from targeted reads only.
+"""The read step, shared by the cloud modules: a snapshot of what a task needs, from targeted reads only.
 
 Servers are read by id or by exact name, ports with ``network_id`` and ``device_id``, addresses
 with ``network_id`` and ``type=shared`` (or ``address``), holders by port id: no call grows with
@@ -15,16 +15,16 @@ records already say that every holder is associated, the view is not asked at al
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._contract import LABEL_PREFIX, is_uuid
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import POOL_SIZE, PlanError, is_uuid
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import (
+    DELETE_WITH_ADDRESS,
     Identity,
     has_record,
     network_request,
     resolve_network,
+    resolve_servers,
     view,
 )
-
-POOL_SIZE = 8
 
 
 def together(calls, size=POOL_SIZE):
@@ -45,7 +45,10 @@ class Snapshot:
     addresses of interest (the network's, plus any read by id or address); asked: {address: the
     address object found for it on the network, fixed or shared, or None}; holders: {port_id:
     device_id}; services: {address_id: {port_id: service}} for addresses whose internal view
-    answered; internal_view: True, False (hidden) or None (not asked yet).
+    answered; internal_view: True, False (hidden) or None (not asked yet); networks: {id: network} of
+    other networks read to name them in a refusal; elsewhere: {address: shared IP on another network},
+    read only to name it in a refusal; known_servers: every server of the account, read only to offer
+    a near miss in a refusal; how_to_delete: the hint a refusal gives (the cluster module has its own).
     """
 
     def __init__(self):
@@ -58,6 +61,10 @@ class Snapshot:
         self.holders = {}
         self.services = {}
         self.internal_view = None
+        self.networks = {}
+        self.elsewhere = {}
+        self.known_servers = None
+        self.how_to_delete = DELETE_WITH_ADDRESS
 
     def add_servers(self, servers):
         for server in servers:
@@ -81,7 +88,7 @@ class Snapshot:
         return None
 
     def identity(self):
-        return Identity(self.addresses, list(self.servers.values()))
+        return Identity(self.addresses, list(self.servers.values()), self.how_to_delete)
 
     def view(self, addr):
         if addr is None:
@@ -114,7 +121,24 @@ def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_i
     addresses and subnets of the network, each address and id asked for (in parallel).
     """
     snap = Snapshot()
-    specs = sorted(set(server_specs))
+    _read_network_and_members(cloud, snap, network_spec, sorted(set(server_specs)))
+    net_id = snap.network["id"]
+    member_ids = sorted(snap.servers)
+    wanted_ports = sorted(set(p.lower() for p in port_ids if is_uuid(p)))
+    calls = [("shared", lambda: cloud.ip_addresses(network_id=net_id, type="shared"))]
+    if member_ids:
+        calls.append(("ports", lambda: cloud.ports(network_id=net_id, device_id=member_ids)))
+    if wanted_ports:
+        calls.append(("by_port", lambda: cloud.ports(network_id=net_id, ids=wanted_ports)))
+    if subnets and [s for s in snap.network.get("subnets") or [] if not isinstance(s, dict)]:
+        calls.append(("subnets", cloud.subnets, net_id))
+    calls += [(("asked", a), _asked_reader(cloud, net_id, a)) for a in sorted(set(a for a in addresses if a))]
+    calls += [(("id", i), cloud.ip_address, i.lower()) for i in sorted(set(i for i in ids if i))]
+    _take_second_round(cloud, snap, together(calls))
+    return snap
+
+
+def _read_network_and_members(cloud, snap, network_spec, specs):
     names = [s for s in specs if not is_uuid(s)]
     calls = [("network", network_reader(cloud, network_spec))]
     calls += [(("server", spec), server_reader(cloud, spec)) for spec in specs if is_uuid(spec)]
@@ -122,27 +146,16 @@ def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_i
         calls.append(("named", lambda: cloud.servers(names=names)))
     first = together(calls)
     networks = first.pop("network")
-    known = cloud.networks() if not networks and network_request(network_spec)[0] == "name" else None
-    snap.network = resolve_network(networks, network_spec, known)
+    snap.network = resolve_network(networks, network_spec, *network_hints(cloud, network_spec, networks))
     named = first.pop("named", [])
     for spec in names:
         first[("server", spec)] = [s for s in named if s["name"] == spec]
     for (_kind, spec), servers in first.items():
         snap.found[spec] = servers
         snap.add_servers(servers)
-    net_id = snap.network["id"]
-    member_ids = sorted(snap.servers)
-    calls = [("shared", lambda: cloud.ip_addresses(network_id=net_id, type="shared"))]
-    if member_ids:
-        calls.append(("ports", lambda: cloud.ports(network_id=net_id, device_id=member_ids)))
-    if port_ids:
-        wanted = sorted(set(p.lower() for p in port_ids if is_uuid(p)))
-        calls.append(("by_port", lambda: cloud.ports(network_id=net_id, ids=wanted) if wanted else []))
-    if subnets and [s for s in snap.network.get("subnets") or [] if not isinstance(s, dict)]:
-        calls.append(("subnets", cloud.subnets, net_id))
-    calls += [(("asked", a), _asked_reader(cloud, net_id, a)) for a in sorted(set(a for a in addresses if a))]
-    calls += [(("id", i), cloud.ip_address, i.lower()) for i in sorted(set(i for i in ids if i))]
-    second = together(calls)
+
+
+def _take_second_round(cloud, snap, second):
     snap.add_addresses(second.pop("shared"))
     snap.add_ports(second.pop("ports", []))
     by_port = second.pop("by_port", [])
@@ -156,9 +169,68 @@ def read_cluster(cloud, network_spec, server_specs, addresses=(), ids=(), port_i
             snap.asked[key[1]] = value
             if value is not None and value.get("type") == "shared":
                 snap.add_addresses([value])
-        else:
-            snap.add_addresses([value] if value else [])
-    return snap
+        elif value:
+            snap.add_addresses([value])
+
+
+def network_hints(cloud, spec, networks):
+    """(known, regions) for resolve_network when ``networks`` (read for ``spec``) holds none by name: every
+    network of this region and the other regions that have one of that name (the refusal path only)."""
+    if networks or network_request(spec)[0] != "name":
+        return None, None
+    return cloud.networks(), {"region": cloud.client.region, "elsewhere": cloud.regions_with_network(spec)}
+
+
+def resolve_servers_hinting(cloud, found, specs, option):
+    """resolve_servers; a server not found is refused with a near miss from every server of the account
+    (read on that path only)."""
+    known = []
+
+    def read_more(refusal):
+        if "no such server" not in refusal.reason or known:
+            return False
+        known.extend(cloud.servers())
+        return True
+
+    return refuse_fully(lambda: resolve_servers(found, specs, option, known or None), read_more)
+
+
+def read_candidates(cloud, snap, refusal):
+    """For a server not found (``no such server``): every server of the account, for a near miss."""
+    if "no such server" not in refusal.reason or snap.known_servers is not None:
+        return False
+    snap.known_servers = cloud.servers()
+    return True
+
+
+def refuse_fully(decide, read_more):
+    """``decide()``; on a refusal, ``read_more(refusal)`` reads what names every side of it (False when
+    there is nothing more to read) and ``decide()`` runs again to raise the same refusal, now naming
+    every side it can. The extra reads happen on the refusal path only. Returns what decide returns."""
+    try:
+        return decide()
+    except PlanError as refusal:
+        if not read_more(refusal):
+            raise
+        first = refusal
+    decide()
+    raise first
+
+
+def read_elsewhere(cloud, snap, refusal):
+    """For a refusal about an address or an id: the shared IP it names on another network, and that
+    network, so that the refusal names both networks. True when something was read."""
+    option = str(refusal.option).rsplit(".", 1)[-1]
+    if option == "address" and refusal.value and refusal.value not in snap.elsewhere:
+        found = [a for a in cloud.ip_addresses(address=str(refusal.value), type="shared")
+                 if a["network_id"] != snap.network["id"]]
+        if found:
+            snap.elsewhere[refusal.value] = found[0]
+    others = set(a["network_id"] for a in list(snap.addresses) + list(snap.elsewhere.values())
+                 if a["network_id"] != snap.network["id"] and a["network_id"] not in snap.networks)
+    for network_id in sorted(others):
+        snap.networks[network_id] = cloud.network(network_id) or {"id": network_id}
+    return bool(others)
 
 
 def _asked_reader(cloud, network_id, address):
@@ -187,21 +259,25 @@ def read_details(cloud, snap, address_ids):
         calls += [(("view", a["id"]), cloud.ip_address_ports, a["id"]) for a in addresses if not recorded(snap, a)]
     if unknown_ports:
         calls.append(("ports", lambda: cloud.ports(ids=unknown_ports)))
-    found = together(calls)
-    for key, value in found.items():
+    for key, value in together(calls).items():
         if key == "ports":
             snap.add_ports(value)
-        elif value is None:
-            snap.internal_view = False
         else:
-            snap.internal_view = True
-            snap.services[key[1]] = dict((p["id"], p.get("service")) for p in value)
-            for p in value:
-                if p.get("device_id"):
-                    snap.holders.setdefault(p["id"], p["device_id"])
+            _take_view(snap, key[1], value)
     devices = sorted(set(d for d in snap.holders.values() if d not in snap.servers))
     snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
     return snap
+
+
+def _take_view(snap, address_id, ports):
+    """The internal view of one address: None when hidden (then it is hidden for every address)."""
+    snap.internal_view = ports is not None
+    if ports is None:
+        return
+    snap.services[address_id] = dict((p["id"], p.get("service")) for p in ports)
+    for p in ports:
+        if p.get("device_id"):
+            snap.holders.setdefault(p["id"], p["device_id"])
 
 
 def read_holders(cloud, snap, addresses):
@@ -236,9 +312,3 @@ def read_by_id(cloud, address_id):
 def read_server(cloud, spec):
     """One server by id or exact name: [servers] (the caller refuses none or several)."""
     return server_reader(cloud, spec)()
-
-
-def labelled_by(server):
-    """{name: address_id} of the name labels on a server."""
-    return dict((k[len(LABEL_PREFIX):], v) for k, v in (server.get("metadata") or {}).items()
-                if k.startswith(LABEL_PREFIX))

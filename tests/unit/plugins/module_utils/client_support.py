@@ -1,4 +1,4 @@
-"""Shared fixtures of the client and cloud tests: a real simulator, its control API, a secret check.
+"""Shared fixtures of the client and cloud tests (not a test file): a real simulator, its control API, a secret check.
 
 Imported by test_client*.py and test_cloud.py; it holds no tests itself. The simulator is driven
 through testbed/fakecloud/client.py (the one simulator client), independent of the client under test.
