@@ -56,8 +56,8 @@ def converge(lab, tmp_path, role_vars, *args):
     started = time.monotonic()
     proc = subprocess.run([_ansible_playbook(), "-i", str(lab.inventory), str(PLAYBOOK), "-e", "@%s" % vars_file,
                            *args], capture_output=True, text=True, env=env, cwd=str(REPO), timeout=900, check=False)
-    print("ansible-playbook %s: rc %d in %.1f s" % (" ".join(args) or "(whole role)", proc.returncode,
-                                                     time.monotonic() - started))
+    elapsed = time.monotonic() - started
+    print("ansible-playbook %s: rc %d in %.1f s" % (" ".join(args) or "(whole role)", proc.returncode, elapsed))
     return proc
 
 
