@@ -5,7 +5,9 @@
 members + addresses -> one VRRP instance per address with, for every member,
 its priority, unicast source and peers.  Errors are returned, not raised, so
 that the role's preflight can print all of them at once; each field is
-checked by its own validator (module_utils/_vrrp_fields.py).
+checked by its own validator (module_utils/_vrrp_fields.py).  Each filter's
+documentation is the YAML file of its name beside this one (ansible-doc -t filter
+failover.shared_ip.<name>).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,21 +17,6 @@ __metaclass__ = type
 import zlib
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _vrrp_fields as fields
-
-DOCUMENTATION = r"""
-name: vrrp_plan
-short_description: Plan the VRRP instances of the keepalived_vip role
-description:
-  - Used by the role C(failover.shared_ip.keepalived_vip); see its README.
-  - C(vrrp_sources) collects every member's unicast source candidates from its variables and facts.
-  - C(vrrp_plan) turns members and addresses into instances (router id, priorities, peers), normalised checks
-    and a list of errors (every error at once).
-  - C(vrrp_host) selects one member's view of a plan, with the track lists of each instance.
-  - C(vrrp_manifest) is the list of addresses that C(failover.shared_ip.vip_status) reads.
-  - C(vrrp_move_files) lists the track files of planned moves, reset to 0 (for C(failover.shared_ip.vip_files)).
-  - C(vrrp_move_offsets) gives the per-member priority offsets that put an address on a chosen member.
-author: failover.shared_ip developers (@failover)
-"""
 
 TOP_PRIORITY = 254
 LOWEST_HEALTHY = 2  # 1 is what a drained or failing member falls to
@@ -65,9 +52,10 @@ def default_router_id(name):
 def vrrp_sources(members, hostvars, interface):
     """Every member's unicast source: keepalived_vip_unicast_src if set, else candidates from its facts.
 
-    hostvars  {member: its variables} (Ansible's hostvars); only keepalived_vip_unicast_src and
-              ansible_facts[<interface>] are read
-    Returns {member: given value or {"ipv4": [addresses], "ipv6": [global addresses]}}, in fact order.
+    hostvars  {member: its variables} (Ansible's hostvars); only keepalived_vip_unicast_src,
+              ansible_facts[<interface>] and ansible_facts["interfaces"] are read
+    Returns {member: given value or {"ipv4": [addresses], "ipv6": [global addresses]}}, in fact order;
+    a member whose facts list its interfaces without this one gets "missing_interface" and "interfaces" too.
     """
     key = str(interface).replace("-", "_")
     sources = {}
@@ -77,11 +65,15 @@ def vrrp_sources(members, hostvars, interface):
         if given:
             sources[member] = given
             continue
-        nic = (member_vars.get("ansible_facts") or {}).get(key) or {}
+        facts = member_vars.get("ansible_facts") or {}
+        nic = facts.get(key) or {}
         ipv4 = [nic.get("ipv4") or {}] + list(nic.get("ipv4_secondaries") or [])
         ipv6 = [entry for entry in nic.get("ipv6") or [] if entry.get("scope") == "global"]
         sources[member] = {"ipv4": [entry["address"] for entry in ipv4 if entry.get("address")],
                            "ipv6": [entry["address"] for entry in ipv6 if entry.get("address")]}
+        present = facts.get("interfaces")
+        if not nic and present is not None and str(interface) not in present:
+            sources[member].update(missing_interface=str(interface), interfaces=sorted(present))
     return sources
 
 
@@ -204,7 +196,7 @@ def _wire(index, entry, members, sources, shared, errors):
         return
     for host in members:
         source = _source_of(sources, host, family, shared)
-        if source is None:
+        if source is None and not fields.missing_interface((sources or {}).get(host)):
             errors.append("%s.address: %s (%s) is %s but member %s has no %s unicast source on %s "
                           "(set keepalived_vip_unicast_src for it)"
                           % (where, entry["ip"], entry["name"], family.replace("ip", "IP"), host,
@@ -238,6 +230,8 @@ def vrrp_plan(addresses, members, sources=None, interface="eth0", checks=None, d
     check_names = set(check.get("name") for check in normalised_checks)
     entries = [_normalise(index, raw, defaults, members, check_names, interface, errors)
                for index, raw in enumerate(addresses or [])]
+    errors.extend(fields.untracked(normalised_checks, set(name for entry in entries for name in entry["track"])))
+    errors.extend(fields.interfaces(members, sources))
     _check_unique(entries, errors)
     _assign_router_ids(entries, errors)
     if members and len(set(members)) == len(members) and len(members) <= MAX_MEMBERS:

@@ -63,6 +63,29 @@ def track(where, value, label, check_names):
                    for check in names if check not in check_names]
 
 
+def untracked(normalised_checks, tracked):
+    """A check that no address tracks would be configured and never act: refused, named."""
+    return ["keepalived_vip_checks[%d].name: check %r is tracked by no address (add it to the track list of an "
+            "item of keepalived_vip_addresses, or remove it)" % (index, check.get("name"))
+            for index, check in enumerate(normalised_checks) if check.get("name") and check.get("name") not in tracked]
+
+
+def missing_interface(source):
+    """The VRRP interface a member's facts show it lacks (see the vrrp_sources filter), or None."""
+    return source.get("missing_interface") if isinstance(source, dict) else None
+
+
+def interfaces(hosts, sources):
+    """keepalived_vip_interface must exist on every member whose facts list its interfaces."""
+    errors = []
+    for host in hosts:
+        source = (sources or {}).get(host)
+        if missing_interface(source):
+            errors.append("keepalived_vip_interface: %s does not exist on member %s (its interfaces: %s)"
+                          % (missing_interface(source), host, ", ".join(source.get("interfaces") or [])))
+    return errors
+
+
 def router_id(where, value, label):
     """None (derive one later) or an integer in 1..255."""
     if value is None:

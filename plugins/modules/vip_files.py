@@ -15,9 +15,11 @@ description:
     instead of one C(ansible.builtin.copy) or C(ansible.builtin.file) task (two round trips each) per path.
   - Used by the role P(failover.shared_ip.keepalived_vip#role) for its configuration, scripts and settings.
   - A file is replaced atomically (a temporary file in the same directory, with its owner, group and mode
-    already set, renamed into place), and only after its O(paths[].validate) command accepted the new content;
-    a rejected file stops the run and stays as it was. Check mode validates nothing (the command may not be
-    installed yet).
+    already set, moved into place by C(AnsibleModule.atomic_move)), and only after its O(paths[].validate)
+    command accepted the new content; a rejected file stops the run and stays as it was. Check mode validates
+    nothing (the command may not be installed yet).
+  - On an SELinux host the replaced or created file gets the policy's default context for its path (what
+    C(restorecon) would set), not the context of the temporary file.
   - Owner, group and mode are set on every path, changed or not.
 author: failover.shared_ip developers (@failover)
 options:
@@ -65,13 +67,22 @@ options:
         default: "0644"
       apply:
         description:
-          - Command (argument list, no shell) run right after this path changed, before the next path, so that
-            a setting takes effect at once (for example C([systemd-tmpfiles, --create, <path>])). Not run in
-            check mode, nor when the path did not change.
+          - Command (argument list, no shell) run right after this file or directory was written or created,
+            before the next path, so that a setting takes effect at once (for example
+            C([systemd-tmpfiles, --create, <path>])). Not run in check mode, nor when the path did not change.
+        type: list
+        elements: str
+      apply_removed:
+        description:
+          - Command (argument list, no shell) run right after this path was removed (O(paths[].state=absent)), to
+            undo what O(paths[].apply) did (for example unload a firewall table). Not run in check mode, nor when
+            the path was already absent.
         type: list
         elements: str
       apply_may_fail:
-        description: A failing O(paths[].apply) command is recorded in RV(applied) instead of failing the task.
+        description:
+          - A failing O(paths[].apply) or O(paths[].apply_removed) command is recorded in RV(applied) instead of
+            failing the task.
         type: bool
         default: false
 extends_documentation_fragment:
@@ -102,6 +113,10 @@ EXAMPLES = r"""
         content: "{{ lookup('ansible.builtin.template', 'keepalived.conf.j2') }}"
         validate: keepalived --config-test -f %s
       - { path: /etc/keepalived/old.conf, state: absent }
+      - path: /etc/keepalived/vip-nftables.nft
+        state: absent
+        apply_removed: [/usr/sbin/nft, delete, table, inet, keepalived_vip]
+        apply_may_fail: true   # the table may already be gone
       - path: /etc/tmpfiles.d/keepalived-vip.conf
         content: "d /run/keepalived-vip 0755 root root -\n"
         apply: [systemd-tmpfiles, --create, /etc/tmpfiles.d/keepalived-vip.conf]
@@ -122,7 +137,7 @@ changed_paths:
   elements: str
   sample: [/etc/keepalived/keepalived.conf]
 applied:
-  description: The O(paths[].apply) commands that ran, in order.
+  description: The O(paths[].apply) and O(paths[].apply_removed) commands that ran, in order.
   returned: always
   type: list
   elements: dict
@@ -207,27 +222,44 @@ def _file(module, item, diffs):
                   "before": to_native(current or b"", errors="surrogate_or_strict"), "after": item["content"]})
     if module.check_mode:
         return True
-    # owner, group and mode are right before the rename: a private file is never readable by others
+    # owner, group and mode are right before the move: a private file is never readable by others
     handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(wanted)
         _attributes(module, dict(item, path=temp), True)
         _validate(module, item, temp)
-        os.rename(temp, path)
+        _replace(module, temp, path)
     finally:
         if os.path.lexists(temp):
             os.unlink(temp)
+    _attributes(module, item, True)
     return True
 
 
+def _replace(module, temp, path):
+    """atomic_move: the rename, and the SELinux context the policy gives `path`.
+
+    Not the old file's mode and owner (keep_dest_attrs): the temporary file carries the wanted ones. A file
+    that atomic_move creates gets 0666 less the umask; 077 keeps it private until _attributes sets its mode.
+    """
+    umask = os.umask(0o077)
+    try:
+        module.atomic_move(temp, path, keep_dest_attrs=False)
+    except Exception as error:  # atomic_move raises a bare Exception naming both paths
+        module.fail_json(msg="%s: %s" % (path, to_native(error)))
+    finally:
+        os.umask(umask)
+
+
 def _apply(module, item, applied):
-    if not item.get("apply") or module.check_mode:
+    cmd = item["apply_removed"] if item["state"] == "absent" else item["apply"]
+    if not cmd or module.check_mode:
         return
-    rc, out, err = module.run_command(item["apply"])
-    applied.append({"path": item["path"], "cmd": item["apply"], "rc": rc})
+    rc, out, err = module.run_command(cmd)
+    applied.append({"path": item["path"], "cmd": cmd, "rc": rc})
     if rc != 0 and not item["apply_may_fail"]:
-        module.fail_json(msg="%s: %s failed: %s" % (item["path"], " ".join(item["apply"]), (err or out).strip()),
+        module.fail_json(msg="%s: %s failed: %s" % (item["path"], " ".join(cmd), (err or out).strip()),
                          rc=rc, stdout=out, stderr=err, applied=applied)
 
 
@@ -243,6 +275,7 @@ def main():
             group=dict(type="str", default="root"),
             mode=dict(type="str", default="0644"),
             apply=dict(type="list", elements="str"),
+            apply_removed=dict(type="list", elements="str"),
             apply_may_fail=dict(type="bool", default=False),
         ))),
         supports_check_mode=True,

@@ -103,11 +103,14 @@ BAD_INPUTS = [
      "auth_pass of web: 1 to 8 printable ASCII characters without spaces (value not shown)"),
     ({"keepalived_vip_members": ["peer1", "peer2"]},
      "keepalived_vip_members: this host localhost is not a member (peer1, peer2)"),
+    ({"keepalived_vip_checks": CHECKS + [{"name": "spare", "type": "process", "process": "sshd"}]},
+     "keepalived_vip_checks[4].name: check 'spare' is tracked by no address (add it to the track list of an item "
+     "of keepalived_vip_addresses, or remove it)"),
 ]
 
 
 @pytest.mark.parametrize("override,message", BAD_INPUTS, ids=["router-id", "address", "preferred", "password",
-                                                              "not-a-member"])
+                                                              "not-a-member", "untracked-check"])
 def test_bad_input_stops_in_preflight_before_any_change(render, tmp_path, override, message):
     dest = tmp_path / "keepalived.conf"
     dest.write_text("# the running configuration\n")
@@ -116,4 +119,21 @@ def test_bad_input_stops_in_preflight_before_any_change(render, tmp_path, overri
     assert message in result.stdout
     assert "much-too-long" not in result.stdout
     assert "Check the input" in result.stdout  # stopped in preflight, before rendering
+    assert dest.read_text() == "# the running configuration\n"
+
+
+def test_an_interface_this_member_lacks_is_named_with_the_ones_it_has(render, tmp_path):
+    """localhost's own facts (gathered by preflight) hold no interface nosuch0; the peers have no facts at all and
+    keep the hint to set their unicast source."""
+    dest = tmp_path / "keepalived.conf"
+    dest.write_text("# the running configuration\n")
+    result, dest = render(dict(SAMPLE, keepalived_vip_interface="nosuch0", keepalived_vip_unicast_src={}), dest)
+    assert result.returncode != 0
+    found = re.search(r"keepalived_vip_interface: nosuch0 does not exist on member localhost \(its interfaces: ([^)]*)\)",
+                      result.stdout)
+    assert found, result.stdout[-3000:]
+    assert "lo" in found.group(1).split(", ")
+    assert "member localhost has no IPv4 unicast source" not in result.stdout
+    assert "member peer1 has no IPv4 unicast source on nosuch0 (set keepalived_vip_unicast_src for it)" in result.stdout
+    assert "Check the input" in result.stdout
     assert dest.read_text() == "# the running configuration\n"

@@ -6,9 +6,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
 
 import pytest
 
+from ansible_collections.failover.shared_ip.plugins.filter import vrrp
 from ansible_collections.failover.shared_ip.plugins.filter.vrrp import (
     FilterModule,
     default_router_id,
@@ -226,6 +233,20 @@ def test_single_member_has_no_peer():
                       "VRRP needs at least two members"]
 
 
+def test_a_check_no_address_tracks_is_refused_naming_it():
+    checks = [{"name": "alive", "type": "script", "script": "/bin/true"},
+              {"name": "haproxy", "type": "process", "process": "haproxy"},
+              {"name": "flag", "type": "file", "file": "/tmp/flag"}]
+    result = plan([vip("web", "10.0.0.1", track=["alive"]), vip("api", "10.0.0.2", track=["flag"])], checks=checks)
+    assert result["errors"] == [
+        "keepalived_vip_checks[1].name: check 'haproxy' is tracked by no address (add it to the track list of an "
+        "item of keepalived_vip_addresses, or remove it)"]
+    assert vrrp_host(result, "node01") == []  # nothing is configured from it
+    tracked = plan([vip("web", "10.0.0.1", track=["alive", "haproxy"]), vip("api", "10.0.0.2", track=["flag"])],
+                   checks=checks)
+    assert tracked["errors"] == []
+
+
 def test_member_and_check_errors():
     checks = [{"name": "x", "type": "script", "script": "/bin/true"}, {"name": "x", "type": "file", "file": "/f"},
               {"name": "", "type": "process", "process": "haproxy"}, {"name": "y", "type": "tcp"},
@@ -267,6 +288,40 @@ def test_filters_are_registered():
                                              "vrrp_move_files", "vrrp_move_offsets"}
 
 
+# the collections path the plugin under test was imported from (.build/collections in a checkout)
+COLLECTIONS = pathlib.Path(vrrp.__file__).parents[5]
+FILTERS = sorted(FilterModule().filters())
+
+
+def ansible_doc(*args):
+    """ansible-doc of the Python that runs the tests, on the tested collection's path only."""
+    tool = pathlib.Path(sys.executable).with_name("ansible-doc")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([str(tool) if tool.exists() else shutil.which("ansible-doc"), *args],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 0 and "WARNING" not in proc.stderr, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_every_filter_has_its_own_documentation():
+    docs = json.loads(ansible_doc("--json", "-t", "filter", *("failover.shared_ip." + name for name in FILTERS)))
+    assert sorted(docs) == ["failover.shared_ip." + name for name in FILTERS]
+    for name in FILTERS:
+        doc = docs["failover.shared_ip." + name]["doc"]
+        assert doc["name"] == name
+        assert pathlib.Path(doc["filename"]).name == name + ".yml"
+        assert "_input" in doc["options"] and docs["failover.shared_ip." + name]["examples"]
+        assert name in docs["failover.shared_ip." + name]["examples"]
+    assert len(set(docs[key]["doc"]["short_description"] for key in docs)) == len(FILTERS)
+    assert len(set(json.dumps(docs[key]["doc"]["description"]) for key in docs)) == len(FILTERS)
+
+
+def test_the_filter_list_has_one_line_of_its_own_per_filter():
+    lines = ansible_doc("-t", "filter", "-l", "failover.shared_ip").splitlines()
+    assert [line.split()[0] for line in lines] == ["failover.shared_ip." + name for name in FILTERS]
+    assert len(set(line.split(None, 1)[1] for line in lines)) == len(FILTERS)
+
+
 def test_move_files_are_the_drain_and_one_offset_per_address():
     instances = vrrp_host(plan([vip("web", "10.0.0.1"), vip("api", "10.0.0.2")]), "node01")
     assert vrrp_move_files(instances, "/var/lib/keepalived-vip/") == [
@@ -288,6 +343,27 @@ def test_sources_come_from_the_given_value_or_the_interface_facts():
                        "node02": {"ipv4": ["10.0.0.2", "10.0.0.100"], "ipv6": ["fd00::2"]},
                        "node03": {"ipv4": [], "ipv6": []},
                        "node04": {"ipv4": [], "ipv6": []}}
+
+
+def test_an_interface_a_member_lacks_is_named_with_the_ones_it_has():
+    facts = {"node01": {"ansible_facts": {"interfaces": ["lo", "host0"],
+                                          "host0": {"ipv4": {"address": "10.0.0.1"}}}},
+             "node02": {"ansible_facts": {"interfaces": ["eth1", "lo"], "eth1": {"ipv4": {"address": "10.0.0.2"}}}},
+             "node03": {"ansible_facts": {"interfaces": ["eth1", "lo", "ens3"],
+                                          "eth1": {"ipv4": {"address": "10.0.0.3"}}}}}
+    sources = vrrp_sources(hosts(3), facts, "eth1")
+    assert sources["node01"] == {"ipv4": [], "ipv6": [], "missing_interface": "eth1", "interfaces": ["host0", "lo"]}
+    assert sources["node02"] == {"ipv4": ["10.0.0.2"], "ipv6": []}
+    errors = plan([vip("web", "10.0.0.9"), vip("api", "10.0.0.10")], sources=sources)["errors"]
+    assert errors == ["keepalived_vip_interface: eth1 does not exist on member node01 (its interfaces: host0, lo)"]
+
+
+def test_an_interface_that_exists_without_an_address_keeps_the_source_hint():
+    facts = {host: {"ansible_facts": {"interfaces": ["eth1", "lo"], "eth1": {"ipv4": {"address": address}}}}
+             for host, address in (("node01", None), ("node02", "10.0.0.2"))}
+    errors = plan([vip("web", "10.0.0.9")], members=hosts(2), sources=vrrp_sources(hosts(2), facts, "eth1"))["errors"]
+    assert errors == ["keepalived_vip_addresses[0].address: 10.0.0.9 (web) is IPv4 but member node01 has no IPv4 "
+                      "unicast source on host0 (set keepalived_vip_unicast_src for it)"]
 
 
 def test_members_without_a_source_are_all_named():
@@ -325,7 +401,7 @@ def test_every_error_at_once():
                        host="node07")["errors"]
     expected = ["'node01' is listed twice", "this host node07 is not a member", "keepalived_vip_checks[0].type",
                 "[0].name: 'a b'", "[0].address: '10.0.0.300'", "[0].track: 'y'", "[0].router_id: 0",
-                "[0].auth_pass of a b", "[1].preferred: 'node09'"]
+                "[0].auth_pass of a b", "[1].preferred: 'node09'", "keepalived_vip_checks[0].name: check 'x' is tracked"]
     for fragment in expected:
         assert [e for e in errors if fragment in e], (fragment, errors)
     assert len(errors) == len(expected)
@@ -341,7 +417,7 @@ def test_checks_get_the_role_defaults():
     checks = [{"name": "alive", "type": "script", "script": "/bin/true", "timeout": 1},
               {"name": "nic", "type": "interface", "interface": "eth1", "weight": 0},
               {"name": "haproxy", "type": "process", "process": "haproxy", "extra": ["param_match partial"]}]
-    normalised = plan([], checks=checks)["checks"]
+    normalised = plan([vip("web", "10.0.0.1", track=["alive", "nic", "haproxy"])], checks=checks)["checks"]
     assert normalised[0] == {"name": "alive", "type": "script", "script": "/bin/true", "timeout": 1, "interval": 2,
                              "fall": 2, "rise": 2, "weight": -253, "extra": []}
     assert normalised[1]["weight"] == 0

@@ -62,3 +62,21 @@ def test_members_and_membership():
     assert fields.members([]) == ([], ["keepalived_vip_members: the member list is empty"])
     assert fields.membership("c", ["a", "b"]) == ["keepalived_vip_members: this host c is not a member (a, b)"]
     assert fields.membership(None, ["a"]) == []
+
+
+def test_a_check_nobody_tracks_is_named_by_its_index():
+    checks = [{"name": "alive"}, {"name": "haproxy"}, {"name": None}]
+    assert fields.untracked(checks, {"alive"}) == [
+        "keepalived_vip_checks[1].name: check 'haproxy' is tracked by no address (add it to the track list of an "
+        "item of keepalived_vip_addresses, or remove it)"]
+    assert fields.untracked(checks[:1], {"alive"}) == []
+
+
+def test_a_missing_interface_is_named_per_member_with_the_ones_it_has():
+    sources = {"node01": {"ipv4": [], "ipv6": [], "missing_interface": "eth1", "interfaces": ["host0", "lo"]},
+               "node02": {"ipv4": ["10.0.0.2"], "ipv6": []},
+               "node03": "10.0.0.3"}
+    assert fields.interfaces(["node01", "node02", "node03"], sources) == [
+        "keepalived_vip_interface: eth1 does not exist on member node01 (its interfaces: host0, lo)"]
+    assert fields.missing_interface(sources["node01"]) == "eth1"
+    assert fields.missing_interface(sources["node03"]) is None
