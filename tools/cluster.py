@@ -1,4 +1,4 @@
-"""What the example playbook asks for: the shared IPs of playbooks/group_vars/all.yml."""
+"""What the example inventory asks for: the shared IPs of examples/inventory/group_vars/all.yml."""
 
 from dataclasses import dataclass, field
 
@@ -6,7 +6,8 @@ import yaml
 
 from tools.paths import ROOT
 
-GROUP_VARS = ROOT / "playbooks" / "group_vars" / "all.yml"
+EXAMPLE_INVENTORY = ROOT / "examples" / "inventory"
+GROUP_VARS = EXAMPLE_INVENTORY / "group_vars" / "all.yml"
 
 
 @dataclass

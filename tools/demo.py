@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tools import cluster, demo_unbound
 from tools.cloud import DEMO_LOGIN, CloudView, simulator
-from tools.paths import WORK, ensure_importable
+from tools.paths import ROOT, WORK, ensure_importable
 from tools.playbook import cloud_env, run_playbook
 from tools.progress import block, detail, fail, step
 from tools.table import table
@@ -55,16 +55,6 @@ def lab_prerequisites():
     return None
 
 
-def control_plane_inventory():
-    """The inventory of the control-plane half: the members exist only as cloud servers."""
-    path = DEMO_DIR / "inventory.yml"
-    hosts = "".join(f"        node{i:02d}:\n" for i in range(1, MEMBERS + 1))
-    path.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
-                    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n"
-                    "  children:\n    members:\n      hosts:\n" + hosts)
-    return path
-
-
 def _task_printer():
     """One progress line per task, without the role's long prefix or repeats (a handler runs per host)."""
     last = []
@@ -77,10 +67,11 @@ def _task_printer():
     return show
 
 
-def converge(inventory, sim, log, limit=None, extra_vars=None):
-    step(f"Running playbooks/site.yml (log: {log})")
+def converge(inventory, sim, log, extra_vars=None, args=()):
+    """Run playbooks/site.yml with the example cluster (examples/inventory/group_vars/all.yml)."""
+    step(f"Running playbooks/site.yml with the cluster of {cluster.GROUP_VARS.relative_to(ROOT)} (log: {log})")
     run = run_playbook(inventory, log, extra_vars={"shared_ip_identity_url": sim.identity_url, **(extra_vars or {})},
-                       env=cloud_env(DEMO_LOGIN), limit=limit, on_task=_task_printer())
+                       env=cloud_env(DEMO_LOGIN), on_task=_task_printer(), args=("-e", f"@{cluster.GROUP_VARS}", *args))
     if run.rc != 0:
         block(run.tail())
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; full log: {log}")
@@ -286,7 +277,7 @@ def main(argv=None):
             sim = cleanup.enter_context(simulator(DEMO_DIR / "fakecloud.log"))
             step(f"Cloud simulator listening on {sim.url} (identity_url {sim.identity_url})")
             if why_not:
-                converge(control_plane_inventory(), sim, DEMO_DIR / "playbook.log", limit="localhost")
+                converge(cluster.EXAMPLE_INVENTORY, sim, DEMO_DIR / "playbook.log", args=("--tags", "cloud"))
                 problems = check_cloud(show_cloud(sim), members)
             else:
                 problems = data_plane_demo(cleanup, sim, members, keep=args.keep, lab_name=args.lab)

@@ -62,7 +62,7 @@ def test_install_path_into_an_empty_collections_path(kind, tarball, clone, tmp_p
     assert filename.startswith(str(installed) + "/"), filename
 
     # --list-tasks parses the whole playbook, the role's tasks included, as a run would.
-    inventory = installed / "playbooks" / "inventory.example.yml"
+    inventory = installed / "examples" / "inventory"
     proc = run([tool("ansible-playbook"), "-i", inventory, f"{FQCN}.site", "--list-tasks"], env=env, cwd=workdir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"playbook: {installed / 'playbooks' / 'site.yml'}" in proc.stdout
