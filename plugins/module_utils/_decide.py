@@ -251,21 +251,29 @@ def _at(exc, entry):
 
 
 def vip_addresses(entries, states, network):
-    """The role's ``keepalived_vip_addresses``: name, address with its prefix length, preferred order."""
-    out = []
+    """The role's ``keepalived_vip_addresses`` and the names left out of it.
+
+    Each item: name, address with its prefix length, preferred order, then the role's own settings of
+    the entry (``role``) as given. An address not known yet (check mode, the cloud picks it when the real
+    run creates it) is left out: there is nothing to configure yet; ``pending`` names it with the reason.
+    """
+    out, pending = [], []
     for entry in entries:
         state = states.get(entry["name"])
+        if not state or not state.get("address"):
+            pending.append({"name": entry["name"], "reason": "check mode: the cloud picks this address when the "
+                            "real run creates it, so keepalived has nothing to configure for it yet"})
+            continue
         item = {"name": entry["name"], "address": with_prefix(state, network)}
         if entry.get("preferred"):
             item["preferred"] = list(entry["preferred"])
+        item.update(entry.get("role") or {})
         out.append(item)
-    return out
+    return out, pending
 
 
 def with_prefix(state, network):
     """``address/prefix`` from the subnet the address was taken from; a host prefix when unknown."""
-    if not state or not state.get("address"):
-        return None
     ip = ipaddress.ip_address(str(state["address"]))
     prefix = ip.max_prefixlen
     for subnet in network.get("subnets") or []:

@@ -12,6 +12,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import (
@@ -169,6 +170,7 @@ class CloudModule:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._cloud = None
         self.unchanged = []
+        self._passed_on = []
 
     @property
     def check_mode(self):
@@ -244,6 +246,20 @@ class CloudModule:
     def changed(self, steps):
         """Steps that changed something: all of them, less those the cloud found already done."""
         return [s for s in steps if not any(s is u for u in self.unchanged)]
+
+    def hide(self, values):
+        """Secrets that the result passes on on purpose (the role's auth_pass for keepalived): masked in the
+        invocation and in every failure, shown only in the successful result (see reveal)."""
+        known = set(self.module.no_log_values)
+        self._passed_on = [v for v in values if v and v not in known]
+        self.module.no_log_values.update(self._passed_on)
+
+    def reveal(self, result):
+        """exit_json with the hidden values left in the result, the invocation still masked."""
+        if self._passed_on:
+            result["invocation"] = {"module_args": remove_values(self.params, self.module.no_log_values)}
+            self.module.no_log_values.difference_update(self._passed_on)
+        self.module.exit_json(**result)
 
     def exit(self, before, after, steps, **result):
         """exit_json with changed, the actions taken (or that would be), and the diff."""

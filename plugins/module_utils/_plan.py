@@ -14,7 +14,7 @@ def plan_create(network, version, members, servers, address=None, associate=True
     """Steps that create an address for members {server_id: port_id}."""
     names = _names(servers)
     steps = [{"action": "create", "network_id": network["id"], "network": network.get("name") or network["id"],
-              "version": version, "port_ids": sorted(members.values()), "ip_address": address,
+              "version": version, "port_ids": sorted(members.values()), "ip_address": address, "name": name,
               "members": [{"id": i, "name": names.get(i), "port_id": p} for i, p in members.items()]}]
     if associate:
         steps += [_server_step("associate", i, names, members[i]) for i in _by_name(members, names)]

@@ -16,6 +16,9 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._errors import 
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import sorted_members
 
 
+PICKED = "(picked by the cloud)"     # the diff's address of a create the cloud picks for, in check mode
+
+
 class StepKind:
     def __init__(self, describe, apply, perform, parallel):
         self.describe = describe
@@ -35,7 +38,8 @@ def _who(step):
 # -- create ------------------------------------------------------------------------------------
 
 def _describe_create(step):
-    what = step.get("ip_address") or "a new IPv%d address" % step["version"]
+    what = step.get("ip_address") or "%s (IPv%d, address picked by the cloud)" % (step.get("name") or "a shared IP",
+                                                                                step["version"])
     return "create %s on %s for %s" % (what, step.get("network") or step["network_id"], _names(step["members"]))
 
 
@@ -234,7 +238,7 @@ def diff_view(state):
     if state is None:
         return {}
     return {
-        "address": state.get("address"), "name": state.get("name"),
+        "address": state.get("address") or PICKED, "name": state.get("name"),
         "members": dict((m.get("name") or m.get("id") or m["port_id"],
                          {"port_id": m["port_id"], "associated": m["associated"]}) for m in state["members"]),
     }

@@ -5,6 +5,7 @@ step, through the base in _module. One function per module; the module files onl
 
 import ipaddress
 
+from ansible_collections.failover.shared_ip.plugins.module_utils import _cluster as cluster_items
 from ansible_collections.failover.shared_ip.plugins.module_utils import _decide as decide
 from ansible_collections.failover.shared_ip.plugins.module_utils import _read as read
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
@@ -254,8 +255,13 @@ def _remember(me, address_id, done):
 
 def cluster(module):
     params = module.params
-    request = dict(params)
+    items = cluster_items.check_items(params["addresses"])
+    module.hide(cluster_items.secrets(params["addresses"]))
+    request = dict(params, addresses=[dict((k, v) for k, v in item.items() if k in cluster_items.CLOUD_SETTINGS)
+                                      for item in items])
     entries = decide.cluster_entries(request)
+    for entry, item in zip(entries, items):
+        entry["role"] = cluster_items.role_part(item)
     cloud = module.cloud
     snap = read.read_cluster(cloud, params["network"], params["servers"],
                              addresses=[e["address"] for e in entries if e.get("address")])
@@ -284,9 +290,11 @@ def cluster(module):
         exc.state = [exc.state.get(e["name"]) or {} for e in entries]
         raise
     steps = [s for key in plans for s in plans[key][1]]
+    vips, pending = decide.vip_addresses(entries, afters, snap.network)
     result = {
         "shared_ips": [afters[e["name"]] for e in entries],
-        "keepalived_vip_addresses": decide.vip_addresses(entries, afters, snap.network),
+        "keepalived_vip_addresses": vips,
+        "pending": pending,
         "deleted": sorted(k for k in plans if k not in [e["name"] for e in entries] and plans[k][1]),
         "changed": bool(module.changed(steps)),
         "actions": ["%s: %s" % (key, steps_.describe(s)) for key in plans for s in plans[key][1]],
@@ -294,7 +302,7 @@ def cluster(module):
     if module.module._diff:
         result["diff"] = {"before": dict((k, steps_.diff_view(b)) for k, (b, _s) in plans.items() if b),
                           "after": dict((k, steps_.diff_view(a)) for k, a in afters.items() if a)}
-    module.module.exit_json(**result)
+    module.reveal(result)
 
 
 # ---------------------------------------------------------------- address_info

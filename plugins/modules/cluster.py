@@ -92,6 +92,59 @@ options:
           - Each must be one of this address's servers. It changes nothing in the cloud.
         type: list
         elements: str
+      router_id:
+        description:
+          - For the role, passed on unchanged in RV(keepalived_vip_addresses). VRRP router id (1..255); default
+            derived from the name, unique per interface.
+          - This and the settings below are the per-address settings of the role failover.shared_ip.keepalived_vip
+            (an item of its C(keepalived_vip_addresses)). The module checks their types against the role's spec
+            before any call and changes nothing in the cloud for them.
+        type: int
+      interface:
+        description: For the role. Interface of this address; default the role's C(keepalived_vip_interface).
+        type: str
+      track:
+        description: For the role. Names of the role's C(keepalived_vip_checks) this address depends on.
+        type: list
+        elements: str
+      advert_int:
+        description: For the role. Overrides the role's C(keepalived_vip_advert_int).
+        type: float
+      vrrp_version:
+        description: For the role. Overrides the role's C(keepalived_vip_vrrp_version).
+        type: int
+        choices: [2, 3]
+      auth_pass:
+        description:
+          - For the role. Overrides the role's C(keepalived_vip_auth_pass).
+          - A secret. Masked in the task's invocation and in failures, but passed on as given in
+            RV(keepalived_vip_addresses), where the role needs it; set C(no_log) on the task when you use it.
+        type: str
+      preempt:
+        description: For the role. Overrides the role's C(keepalived_vip_preempt).
+        type: bool
+      preempt_delay:
+        description: For the role. Overrides the role's C(keepalived_vip_preempt_delay).
+        type: int
+      garp_master_delay:
+        description: For the role. Per-instance C(garp_master_delay).
+        type: int
+      garp_master_repeat:
+        description: For the role. Per-instance C(garp_master_repeat).
+        type: int
+      garp_master_refresh:
+        description: For the role. Per-instance C(garp_master_refresh).
+        type: int
+      garp_master_refresh_repeat:
+        description: For the role. Per-instance C(garp_master_refresh_repeat).
+        type: int
+      notify_script:
+        description: For the role. Overrides the role's C(keepalived_vip_notify_script).
+        type: str
+      instance_extra:
+        description: For the role. Overrides the role's C(keepalived_vip_instance_extra).
+        type: list
+        elements: str
   exclusive:
     description:
       - Also delete the shared IPs of this cluster that are no longer listed. Such a shared IP is on O(network),
@@ -196,14 +249,16 @@ keepalived_vip_addresses:
   description:
     - The shared IPs in the order of O(addresses), in exactly the shape of the role variable
       C(keepalived_vip_addresses) of C(failover.shared_ip.keepalived_vip). C(name), C(address) with the prefix
-      length of its subnet, and C(preferred) when O(addresses[].preferred) was given.
-    - In check mode, an address the cloud would pick is not known yet. Its C(address) is V(null).
+      length of its subnet, C(preferred) when O(addresses[].preferred) was given, and the role's own settings
+      of the item (O(addresses[].router_id), O(addresses[].track), ...) as given.
+    - In check mode, an address that the cloud will pick when the real run creates it is not known yet. Its
+      item is left out (keepalived has nothing to configure for it yet) and RV(pending) names it.
   returned: success
   type: list
   elements: dict
   sample:
-    - {name: web, address: 192.168.100.100/24, preferred: [node01, node02]}
-    - {name: api, address: 192.168.100.101/24}
+    - {name: web, address: 192.168.100.100/24, preferred: [node01, node02], track: [http]}
+    - {name: api, address: 192.168.100.101/24, router_id: 51}
     - {name: web6, address: "fd00:100::100/64"}
   contains:
     name:
@@ -222,6 +277,25 @@ keepalived_vip_addresses:
       elements: str
       returned: when given
       sample: [node01, node02]
+pending:
+  description:
+    - The items of O(addresses) left out of RV(keepalived_vip_addresses) in check mode because the cloud picks
+      their address when the real run creates them, each with the reason. Always empty after a real run.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{name: web, reason: "check mode: the cloud picks this address when the real run creates it, ..."}]
+  contains:
+    name:
+      description: The name of the item (O(addresses[].name)).
+      type: str
+      returned: success
+      sample: web
+    reason:
+      description: Why it is left out.
+      type: str
+      returned: success
+      sample: "check mode: the cloud picks this address when the real run creates it, ..."
 shared_ips:
   description:
     - Every listed shared IP after the run (in check mode, as the real run would leave it), in the order of
@@ -283,14 +357,9 @@ def main():
         argument_spec=dict(
             network=dict(type="str", required=True),
             servers=dict(type="list", elements="str", required=True),
-            addresses=dict(type="list", elements="dict", required=True, options=dict(
-                name=dict(type="str", required=True),
-                address=dict(type="str"),
-                version=dict(type="int", choices=[4, 6]),
-                servers=dict(type="list", elements="str"),
-                associate=dict(type="bool", default=True),
-                preferred=dict(type="list", elements="str"),
-            )),
+            # Each item is checked by the module (_cluster.check_item) so that a refusal names it:
+            # addresses[i].setting.
+            addresses=dict(type="list", elements="dict", required=True),
             exclusive=dict(type="bool", default=False),
         ),
         result_key="shared_ips",

@@ -168,6 +168,20 @@ CLUSTER = [
          "servers", "node05"),
     case("cluster-publicnet-two-zones", "cluster", {"network": "public", "addresses": [{"name": "www2"}]},
          "servers", "node10"),
+    # The role's settings of an item, checked against the role's spec before any call.
+    case("cluster-role-setting-unknown", "cluster",
+         {"addresses": [{"name": "fresh"}, {"name": "more", "trak": ["http"]}]}, "addresses[1].trak", "http",
+         "track"),
+    case("cluster-role-setting-router-id-not-a-number", "cluster",
+         {"addresses": [{"name": "fresh", "router_id": "one"}]}, "addresses[0].router_id", "one"),
+    case("cluster-role-setting-track-not-a-list", "cluster",
+         {"addresses": [{"name": "fresh", "track": {"http": 1}}]}, "addresses[0].track", "http"),
+    case("cluster-role-setting-vrrp-version-choice", "cluster",
+         {"addresses": [{"name": "fresh", "vrrp_version": 4}]}, "addresses[0].vrrp_version", "4"),
+    case("cluster-role-setting-preempt-not-a-bool", "cluster",
+         {"addresses": [{"name": "fresh", "preempt": "perhaps"}]}, "addresses[0].preempt", "perhaps"),
+    case("cluster-role-setting-advert-int-not-a-number", "cluster",
+         {"addresses": [{"name": "fresh", "advert_int": "fast"}]}, "addresses[0].advert_int", "fast"),
 ]
 
 # Identity: no task may take over or orphan another address. Last in the playbook: a case that is not

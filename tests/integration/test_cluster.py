@@ -114,7 +114,7 @@ def test_asked_address_next_to_one_the_cloud_picks(play, cloud):
     assert cloud.address(NET, id=cloud.labels("picked")["node01"])["address"] != "192.168.100.100"
 
 
-def role_takes(addresses, members):
+def role_takes(addresses, members, checks=None):
     """The role accepts the list as it is: its argument spec (meta/argument_specs.yml, as the role validates
     it on entry) and its plan (the vrrp_plan filter of its preflight) find nothing wrong."""
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -126,9 +126,46 @@ def role_takes(addresses, members):
     assert not validated.error_messages, validated.error_messages
     assert validated.validated_parameters["keepalived_vip_addresses"] is not None
     sources = dict((m, {"ipv4": "192.0.2.%d" % n, "ipv6": "2001:db8::%d" % n}) for n, m in enumerate(members, 1))
-    plan = vrrp_plan(addresses, members, sources=sources)
+    plan = vrrp_plan(addresses, members, sources=sources, checks=checks)
     assert plan["errors"] == []
     assert sorted(i["name"] for i in plan["instances"]) == sorted(a["name"] for a in addresses)
+
+
+ROLE_SETTINGS = {"track": ["http"], "router_id": 77, "advert_int": 0.5, "preempt": False, "auth_pass": "s3cret",
+                 "instance_extra": ["smtp_alert"]}
+
+
+def test_role_settings_are_passed_on_unchanged(play, cloud):
+    """One declaration holds both halves: the role's settings of an item come back unchanged in its
+    keepalived_vip_addresses item, which the role's spec and planner still take (with the check it tracks)."""
+    spec = cluster(["node01", "node02"], dict({"name": "web", "address": "192.168.100.150"}, **ROLE_SETTINGS),
+                   {"name": "db", "address": "192.168.100.151", "router_id": 78})
+    result, _writes = run(play, cloud, spec)
+    vips = ok(result)["keepalived_vip_addresses"]
+    assert vips == [dict({"name": "web", "address": "192.168.100.150/24"}, **ROLE_SETTINGS),
+                    {"name": "db", "address": "192.168.100.151/24", "router_id": 78}]
+    role_takes(vips, spec["servers"], checks=[{"name": "http", "type": "script", "script": "true"}])
+    again, writes = run(play, cloud, spec)
+    assert not ok(again)["changed"] and writes == {} and again["keepalived_vip_addresses"] == vips
+
+
+def test_check_mode_on_an_empty_account_leaves_out_what_the_cloud_picks(play, cloud):
+    """In check mode an address the cloud will pick is shown as such in the plan and the diff, left out of
+    keepalived_vip_addresses (nothing to configure yet) and named in pending; a real run has no pending."""
+    spec = cluster(["node01", "node02"], {"name": "web"}, {"name": "web6", "version": 6},
+                   {"name": "api", "address": "192.168.100.150", "track": ["http"]})
+    out, writes = run(play, cloud, spec, check=True, diff=True)
+    assert writes == {} and cloud.addresses(NET) == []
+    assert "web: create web (IPv4, address picked by the cloud) on cluster-net for node01, node02" in out["actions"]
+    assert "web6: create web6 (IPv6, address picked by the cloud) on cluster-net for node01, node02" in out["actions"]
+    assert out["diff"]["after"]["web"]["address"] == "(picked by the cloud)"
+    assert out["keepalived_vip_addresses"] == [{"name": "api", "address": "192.168.100.150/24", "track": ["http"]}]
+    assert [p["name"] for p in out["pending"]] == ["web", "web6"]
+    assert all("the cloud picks" in p["reason"] for p in out["pending"])
+    role_takes(out["keepalived_vip_addresses"], spec["servers"], checks=[{"name": "http", "type": "script",
+                                                                           "script": "true"}])
+    real, _writes = run(play, cloud, spec)
+    assert ok(real)["pending"] == [] and [v["name"] for v in real["keepalived_vip_addresses"]] == ["web", "web6", "api"]
 
 
 def test_grow_then_shrink(play, cloud):

@@ -94,7 +94,7 @@ def test_failure_half_way_says_what_was_done(play, cloud):
     assert result["failed"]
     assert result["msg"].startswith("PUT /v2/123456/servers/%s/ip_associations/" % node02)
     assert "503" in result["msg"] and "(while trying to associate node02)" in result["msg"]
-    assert "Done: create a new IPv4 address on" in result["msg"]
+    assert "Done: create web (IPv4, address picked by the cloud) on cluster-net" in result["msg"]
     assert "associate node01; associate node03" in result["msg"]
     assert result["msg"].endswith("Run again to converge.")
     assert result["not_done"] == ["associate node02"]

@@ -69,7 +69,7 @@ def test_decide_cluster_creates_grows_and_leaves_alone():
     plans = decide.decide_cluster(snap, {"servers": NODES}, entries, found)
     assert actions(plans["web"][1]) == ["set ports to node01, node02, node03", "associate node03",
                                         "label node03 failover-shared-ip:web"]
-    assert actions(plans["api"][1])[0] == "create a new IPv4 address on cluster-net for node01, node02, node03"
+    assert actions(plans["api"][1])[0] == "create api (IPv4, address picked by the cloud) on cluster-net for node01, node02, node03"
 
 
 def test_port_room_is_summed_over_the_entries():
@@ -105,8 +105,6 @@ def test_exclusive_deletes_only_this_clusters_unlisted_addresses(exclusive, dele
     ({"address": "192.168.100.100", "subnet_id": "sub-v4"}, "192.168.100.100/24"),
     ({"address": "fd00:100::100", "subnet_id": "sub-v6"}, "fd00:100::100/64"),
     ({"address": "203.0.113.9", "subnet_id": None}, "203.0.113.9/32"),       # no subnet known: a host prefix
-    ({"address": None}, None),                                               # check mode, the cloud picks it
-    (None, None),
 ])
 def test_with_prefix(state, expected):
     assert decide.with_prefix(state, CLUSTER_NET) == expected
@@ -115,11 +113,20 @@ def test_with_prefix(state, expected):
 def test_vip_addresses_take_the_roles_shape():
     entries = decide.cluster_entries({"servers": NODES, "addresses": [
         {"name": "web", "preferred": ["node02", "node01"]}, {"name": "api"}]})
+    entries[1]["role"] = {"router_id": 51, "track": ["http"]}
     states = {"web": {"address": "192.168.100.100", "subnet_id": "sub-v4"},
               "api": {"address": "192.168.100.101", "subnet_id": "sub-v4"}}
-    assert decide.vip_addresses(entries, states, CLUSTER_NET) == [
+    assert decide.vip_addresses(entries, states, CLUSTER_NET) == ([
         {"name": "web", "address": "192.168.100.100/24", "preferred": ["node02", "node01"]},
-        {"name": "api", "address": "192.168.100.101/24"}]
+        {"name": "api", "address": "192.168.100.101/24", "router_id": 51, "track": ["http"]}], [])
+
+
+def test_vip_addresses_leave_out_what_the_cloud_has_not_picked_yet():
+    entries = decide.cluster_entries({"servers": NODES, "addresses": [{"name": "web"}, {"name": "api"}]})
+    states = {"web": {"address": None}, "api": {"address": "192.168.100.101", "subnet_id": "sub-v4"}}
+    vips, pending = decide.vip_addresses(entries, states, CLUSTER_NET)
+    assert vips == [{"name": "api", "address": "192.168.100.101/24"}]
+    assert [p["name"] for p in pending] == ["web"] and "the cloud picks" in pending[0]["reason"]
 
 
 def test_binding_onto_a_full_port_is_refused():

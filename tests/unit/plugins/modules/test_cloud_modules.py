@@ -333,3 +333,14 @@ def test_a_name_belongs_to_one_shared_ip(sim, capsys):
 ])
 def test_cluster_members_are_refused_as_servers(sim, capsys, args, message):
     refused(sim, capsys, cluster, dict(CLUSTER, addresses=[{"name": "web"}], **args), message)
+
+
+def test_cluster_passes_the_roles_secret_on_and_masks_it_elsewhere(sim, capsys):
+    args = login(sim, network="cluster-net", servers=["node01", "node02"],
+                 addresses=[{"name": "web", "address": "192.168.100.150", "auth_pass": "s3cret", "router_id": 9}])
+    out = run(cluster, args, capsys)
+    assert out["keepalived_vip_addresses"] == [{"name": "web", "address": "192.168.100.150/24", "auth_pass": "s3cret",
+                                                "router_id": 9}]
+    assert "s3cret" not in json.dumps(out["invocation"]) and "demo-api-key" not in json.dumps(out)
+    refused = run(cluster, dict(args, servers=["node01", "node99"]), capsys)
+    assert refused["failed"] and "s3cret" not in json.dumps(refused)
