@@ -191,6 +191,7 @@ EXAMPLES = r"""
         addresses:
           - name: web
             preferred: [node01, node02]
+            track: [web_health]          # the role's setting, passed on unchanged
           - name: web6
             version: 6
           - name: admin
@@ -206,6 +207,8 @@ EXAMPLES = r"""
     - role: failover.shared_ip.keepalived_vip
       vars:
         keepalived_vip_addresses: "{{ hostvars['localhost'].vips.keepalived_vip_addresses }}"
+        keepalived_vip_checks:           # web moves away from a member while /run/web-down exists there
+          - {name: web_health, type: script, script: /usr/bin/test ! -e /run/web-down}
 
 - name: Change the cluster later
   hosts: localhost
@@ -221,7 +224,7 @@ EXAMPLES = r"""
         network: cluster-net
         servers: [node01, node02, node03, node04]
         addresses:
-          - {name: web, preferred: [node01, node02]}
+          - {name: web, preferred: [node01, node02], track: [web_health]}
           - {name: web6, version: 6}
           - {name: admin, address: 192.168.100.101, servers: [node02, node03], preferred: [node03]}
 
@@ -230,7 +233,7 @@ EXAMPLES = r"""
         network: cluster-net
         servers: [node02, node03, node04]
         addresses:
-          - {name: web}
+          - {name: web, track: [web_health]}
           - {name: web6, version: 6}
           - {name: admin, address: 192.168.100.101, servers: [node02, node03]}
 
@@ -240,7 +243,7 @@ EXAMPLES = r"""
         servers: [node02, node03, node04]
         exclusive: true
         addresses:
-          - {name: web}
+          - {name: web, track: [web_health]}
           - {name: admin, address: 192.168.100.101, servers: [node02, node03]}
 """
 

@@ -6,6 +6,7 @@ python3 testbed/fakecloud servers --port PORT      list the servers an account s
 import argparse
 import signal
 import sys
+import time
 
 from .faults import FaultError
 from .server import Simulator
@@ -49,12 +50,20 @@ def servers(argv):
 
     args = parse_servers(argv)
     url = "http://127.0.0.1:%d/v2.0" % args.port
-    try:
-        cloud = Session(url, args.username, api_key=args.api_key, region=args.region)
-        found = cloud.get_all("compute", "/servers/detail", "servers")
-    except (OSError, RuntimeError) as exc:
-        sys.exit("fakecloud servers: %s: %s (is the simulator running? python3 testbed/fakecloud --port %d)"
-                 % (url, exc, args.port))
+    deadline = time.monotonic() + 5  # a simulator started on the line before may still be binding its port
+    while True:
+        try:
+            cloud = Session(url, args.username, api_key=args.api_key, region=args.region)
+            found = cloud.get_all("compute", "/servers/detail", "servers")
+            break
+        except ConnectionError as exc:
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            sys.exit("fakecloud servers: %s: %s (is the simulator running? python3 testbed/fakecloud --port %d)"
+                     % (url, exc, args.port))
+        except (OSError, RuntimeError) as exc:
+            sys.exit("fakecloud servers: %s: %s" % (url, exc))
     rows = [("name", "zone", "status", "addresses by network")]
     for server in sorted(found, key=lambda s: s["name"]):
         nets = "  ".join("%s %s" % (net, ",".join(a["addr"] for a in addrs))
