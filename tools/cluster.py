@@ -1,4 +1,4 @@
-"""What the example playbook asks for: the shared IPs of playbooks/group_vars/all.yml."""
+"""What the example inventory asks for: the shared IPs of examples/inventory/group_vars/all.yml."""
 
 from dataclasses import dataclass, field
 
@@ -6,7 +6,8 @@ import yaml
 
 from tools.paths import ROOT
 
-GROUP_VARS = ROOT / "playbooks" / "group_vars" / "all.yml"
+EXAMPLE_INVENTORY = ROOT / "examples" / "inventory"
+GROUP_VARS = EXAMPLE_INVENTORY / "group_vars" / "all.yml"
 
 
 @dataclass
@@ -15,6 +16,7 @@ class Wanted:
     preferred: list = field(default_factory=list)
     address: str = None
     version: int = 4
+    track: list = field(default_factory=list)  # the health checks (keepalived_vip_checks) it depends on
     order: list = field(default_factory=list)  # the role's order of preference over the members
 
     def holder(self, down=()):
@@ -25,7 +27,8 @@ class Wanted:
 def wanted_shared_ips(path=GROUP_VARS):
     data = yaml.safe_load(path.read_text())
     return [Wanted(name=ip["name"], preferred=list(ip.get("preferred") or []), address=ip.get("address"),
-                   version=int(ip.get("version", 4))) for ip in data["shared_ips"]]
+                   version=int(ip.get("version", 4)), track=list(ip.get("track") or []))
+            for ip in data["shared_ips"]]
 
 
 def network_name(path=GROUP_VARS):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tools import cluster, demo_unbound
 from tools.cloud import DEMO_LOGIN, CloudView, simulator
-from tools.paths import WORK, ensure_importable
+from tools.paths import ROOT, WORK, ensure_importable
 from tools.playbook import cloud_env, run_playbook
 from tools.progress import block, detail, fail, step
 from tools.table import table
@@ -29,6 +29,9 @@ from tools.table import table
 DEMO_DIR = WORK / "demo"
 LAB_NAME = "demo"
 MEMBERS = 3
+# examples/inventory/group_vars/all.yml: the check web_health fails on a member while this file exists there.
+CHECK = "web_health"
+CHECK_FLAG = "/run/web-down"
 
 
 class Interrupted(Exception):
@@ -55,16 +58,6 @@ def lab_prerequisites():
     return None
 
 
-def control_plane_inventory():
-    """The inventory of the control-plane half: the members exist only as cloud servers."""
-    path = DEMO_DIR / "inventory.yml"
-    hosts = "".join(f"        node{i:02d}:\n" for i in range(1, MEMBERS + 1))
-    path.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
-                    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n"
-                    "  children:\n    members:\n      hosts:\n" + hosts)
-    return path
-
-
 def _task_printer():
     """One progress line per task, without the role's long prefix or repeats (a handler runs per host)."""
     last = []
@@ -77,10 +70,11 @@ def _task_printer():
     return show
 
 
-def converge(inventory, sim, log, limit=None, extra_vars=None):
-    step(f"Running playbooks/site.yml (log: {log})")
+def converge(inventory, sim, log, extra_vars=None, args=()):
+    """Run playbooks/site.yml with the example cluster (examples/inventory/group_vars/all.yml)."""
+    step(f"Running playbooks/site.yml with the cluster of {cluster.GROUP_VARS.relative_to(ROOT)} (log: {log})")
     run = run_playbook(inventory, log, extra_vars={"shared_ip_identity_url": sim.identity_url, **(extra_vars or {})},
-                       env=cloud_env(DEMO_LOGIN), limit=limit, on_task=_task_printer())
+                       env=cloud_env(DEMO_LOGIN), on_task=_task_printer(), args=("-e", f"@{cluster.GROUP_VARS}", *args))
     if run.rc != 0:
         block(run.tail())
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; full log: {log}")
@@ -135,7 +129,7 @@ def _lab_down(lab):
     lab.down()
 
 
-def _holder_rows(wanted, held, client_view=None, cut=None):
+def _holder_rows(wanted, held, client_view=None, note=None):
     rows = []
     for want in wanted:
         who = held.get(want.address) or []
@@ -144,7 +138,7 @@ def _holder_rows(wanted, held, client_view=None, cut=None):
         if client_view is not None:
             row.append(client_view.get(want.address) or "-")
         rows.append(row)
-    headers = ["name", "address", "preferred", "held by" + (f" ({cut} cut off)" if cut else "")]
+    headers = ["name", "address", "preferred", "held by" + (f" ({note})" if note else "")]
     return table(headers + (["client reaches"] if client_view is not None else []), rows)
 
 
@@ -208,7 +202,7 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
         problems.append(f"with {victim} cut off, the addresses did not move as expected: {held}")
     else:
         step(f"Moved in {failure.seconds:.1f}s (as seen by polling the members):")
-    block(_holder_rows(wanted, held, _client_view(lab, addresses), cut=victim))
+    block(_holder_rows(wanted, held, _client_view(lab, addresses), note=f"{victim} cut off"))
     step("Announcements on the wire (captured on the lab bridge):")
     block(_announcements(failure, moving, "the cut"))
     step("What a client pinging every address every 10 ms saw:")
@@ -237,6 +231,7 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
                f"{back.moved_to[want.address] or '?'}; a client lost it for "
                f"{failure.interruption_ms[want.address]:.0f} ms when {victim} failed, "
                f"{back.interruption_ms[want.address]:.0f} ms when it came back")
+    problems += failing_check(lab, wanted, preferred)
     if not lab.port_security()["enabled"]:
         return problems + ["the lab runs without port security: the unbound failover cannot be shown"]
     problems += demo_unbound.unbound_failover(lab, sim, wanted[0], DEMO_DIR, DEMO_LOGIN["region"],
@@ -251,6 +246,46 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
         problems.append(f"after {victim} came back again, not every address is on its preferred member: {held}")
     problems += [f"{a}: the client reaches {reaches[a]}, not {m} at the end" for a, m in preferred.items()
                  if reaches[a] != m]
+    return problems
+
+
+def failing_check(lab, wanted, preferred):
+    """The addresses that track the check move away from a member where it fails, the others stay; back when
+    it passes again."""
+    from tools import dataplane
+
+    tracking = [w for w in wanted if CHECK in w.track]
+    if not tracking:
+        return [f"no shared IP of {cluster.GROUP_VARS.relative_to(ROOT)} tracks {CHECK}: no failing check to show"]
+    addresses = [w.address for w in wanted]
+    victim = tracking[0].holder()
+    moving = [w for w in tracking if w.holder() == victim]
+    during = {w.address: w.holder(down=[victim]) if w in moving else preferred[w.address] for w in wanted}
+    step(f"Failing check: {CHECK} fails on {victim} (touch {CHECK_FLAG} there); "
+         f"{', '.join(w.name for w in moving)} must move, the addresses that do not track it stay")
+    move = dataplane.observe_move(lab, addresses, lambda: lab.member(victim).exec(["touch", CHECK_FLAG]), during,
+                                  tag="demo-check")
+    held = dataplane.holders(lab, addresses)
+    problems = []
+    if move.seconds is None:
+        problems.append(f"with {CHECK} failing on {victim}, the addresses did not move as expected: {held}")
+    else:
+        step(f"With the check failing, moved in {move.seconds:.1f}s (as seen by polling the members):")
+    block(_holder_rows(wanted, held, _client_view(lab, addresses), note=f"{CHECK} failing on {victim}"))
+    step("What the client saw while the check failed:")
+    block(_interruptions(move, wanted))
+    step(f"{CHECK} passes again on {victim} (rm {CHECK_FLAG}): its addresses come back (preemption)")
+    back = dataplane.observe_move(lab, addresses, lambda: lab.member(victim).exec(["rm", "-f", CHECK_FLAG]),
+                                  preferred, tag="demo-check-back")
+    held = dataplane.holders(lab, addresses)
+    step(f"With the check passing, back in {back.seconds:.1f}s:" if back.seconds is not None
+         else "With the check passing, not back:")
+    block(_holder_rows(wanted, held, _client_view(lab, addresses)))
+    if back.seconds is None:
+        problems.append(f"with {CHECK} passing again on {victim}, not every address is on its preferred member: "
+                        f"{held}")
+    problems += [f"{a}: the client lost it for good when {CHECK} failed" for a in addresses
+                 if not move.resumed[a]]
     return problems
 
 
@@ -286,7 +321,7 @@ def main(argv=None):
             sim = cleanup.enter_context(simulator(DEMO_DIR / "fakecloud.log"))
             step(f"Cloud simulator listening on {sim.url} (identity_url {sim.identity_url})")
             if why_not:
-                converge(control_plane_inventory(), sim, DEMO_DIR / "playbook.log", limit="localhost")
+                converge(cluster.EXAMPLE_INVENTORY, sim, DEMO_DIR / "playbook.log", args=("--tags", "cloud"))
                 problems = check_cloud(show_cloud(sim), members)
             else:
                 problems = data_plane_demo(cleanup, sim, members, keep=args.keep, lab_name=args.lab)

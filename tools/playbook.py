@@ -39,14 +39,12 @@ def cloud_env(login):
     return env
 
 
-def run_playbook(inventory, log, extra_vars=None, env=None, limit=None, on_task=None, playbook=PLAYBOOK,
+def run_playbook(inventory, log, extra_vars=None, env=None, on_task=None, playbook=PLAYBOOK,
                  args=()):
     """Run a playbook, writing its whole output to `log`; call on_task(name) as each task starts."""
     cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory), str(playbook)]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
-    if limit:
-        cmd += ["--limit", limit]
     cmd += list(args)
     log = Path(log)
     log.parent.mkdir(parents=True, exist_ok=True)

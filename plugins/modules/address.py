@@ -129,24 +129,24 @@ EXAMPLES = r"""
   module_defaults:
     group/failover.shared_ip.cloud: "{{ cloud_auth.auth }}"
   block:
-    - name: Create a shared IP for two web servers
+    - name: Create a shared IP for two servers (the cloud picks the address)
       failover.shared_ip.address:
         network: cluster-net
         name: web
-        servers: [web01, web02]
+        servers: [node01, node02]
       register: web_vip
 
-    - name: Grow it to three members (web03 joins and is associated)
+    - name: Grow it to three members (node03 joins and is associated)
       failover.shared_ip.address:
         network: cluster-net
         name: web
-        servers: [web01, web02, web03]
+        servers: [node01, node02, node03]
 
-    - name: Shrink it (web01 is disassociated, then its port is removed)
+    - name: Shrink it (node01 is disassociated, then its port is removed)
       failover.shared_ip.address:
         network: cluster-net
         name: web
-        servers: [web02, web03]
+        servers: [node02, node03]
 
     - name: Ask for a specific IPv6 address
       failover.shared_ip.address:
@@ -154,13 +154,13 @@ EXAMPLES = r"""
         name: web6
         version: 6
         address: fd00:100::80
-        servers: [web02, web03]
+        servers: [node02, node03]
 
     - name: A public shared IP (members in one public IP zone)
       failover.shared_ip.address:
         network: public
         name: www
-        servers: [web02, web03]
+        servers: [node02, node03]
 
     - name: Delete it
       failover.shared_ip.address:

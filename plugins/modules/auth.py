@@ -46,7 +46,7 @@ EXAMPLES = r"""
       failover.shared_ip.address:
         network: cluster-net
         name: web
-        servers: [web01, web02]
+        servers: [node01, node02]
 
     - name: List the shared IPs of the network
       failover.shared_ip.address_info:

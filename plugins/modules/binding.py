@@ -82,7 +82,23 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Take this host out of the shared IP before maintenance, then put it back
+- name: The shared IP web on the web servers (see failover.shared_ip.address)
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/failover.shared_ip.cloud:
+      username: "{{ rax_username }}"
+      api_key: "{{ rax_api_key }}"
+      region: DFW
+  tasks:
+    - name: Declare it
+      failover.shared_ip.address:
+        network: cluster-net
+        name: web
+        address: 192.168.100.100
+        servers: "{{ groups['web'] }}"
+
+- name: Take each host out of the shared IP for its maintenance, one at a time
   hosts: web
   serial: 1
   module_defaults:
@@ -98,10 +114,9 @@ EXAMPLES = r"""
         state: absent
       delegate_to: localhost
 
-    - name: Upgrade
-      ansible.builtin.package:
-        name: nginx
-        state: latest
+    - name: Upgrade (the host can no longer receive web's traffic)
+      ansible.builtin.apt:
+        upgrade: safe
 
     - name: Bind again
       failover.shared_ip.binding:
@@ -109,8 +124,9 @@ EXAMPLES = r"""
         server: "{{ inventory_hostname }}"
       delegate_to: localhost
 
-- name: Every host binds itself at once
+- name: Every host binds itself at once (credentials from RAX_USERNAME, RAX_API_KEY and RAX_REGION)
   hosts: web
+  gather_facts: false
   tasks:
     - name: Bind
       failover.shared_ip.binding:

@@ -173,6 +173,8 @@ notes:
 """
 
 EXAMPLES = r"""
+# A port on an isolated network carries at most 5 addresses, its server's own fixed IPv4 and IPv6
+# addresses included: 3 shared IPs per member here.
 - name: Declare the cluster's shared IPs
   hosts: localhost
   gather_facts: false
@@ -182,30 +184,31 @@ EXAMPLES = r"""
       api_key: "{{ rax_api_key }}"
       region: DFW
   tasks:
-    - name: Create them (web and api on every member, admin on two)
+    - name: Create them (web and web6 on every member, admin on two)
       failover.shared_ip.cluster:
         network: cluster-net
         servers: [node01, node02, node03]
         addresses:
           - name: web
             preferred: [node01, node02]
-          - name: api
-            address: 192.168.100.101
+            track: [web_health]          # the role's setting, passed on unchanged
           - name: web6
             version: 6
           - name: admin
+            address: 192.168.100.101
             servers: [node02, node03]
             preferred: [node03]
       register: vips
 
-- name: Give the addresses to the members
+- name: Give the addresses to the members (keepalived_vip_interface set in the inventory)
   hosts: cluster
   become: true
   roles:
     - role: failover.shared_ip.keepalived_vip
       vars:
-        keepalived_vip_interface: eth1
         keepalived_vip_addresses: "{{ hostvars['localhost'].vips.keepalived_vip_addresses }}"
+        keepalived_vip_checks:           # web moves away from a member while /run/web-down exists there
+          - {name: web_health, type: script, script: /usr/bin/test ! -e /run/web-down}
 
 - name: Change the cluster later
   hosts: localhost
@@ -221,29 +224,27 @@ EXAMPLES = r"""
         network: cluster-net
         servers: [node01, node02, node03, node04]
         addresses:
-          - {name: web, preferred: [node01, node02]}
-          - {name: api, address: 192.168.100.101}
+          - {name: web, preferred: [node01, node02], track: [web_health]}
           - {name: web6, version: 6}
-          - {name: admin, servers: [node02, node03], preferred: [node03]}
+          - {name: admin, address: 192.168.100.101, servers: [node02, node03], preferred: [node03]}
 
     - name: Shrink it (node01 is disassociated, then its port leaves every shared IP)
       failover.shared_ip.cluster:
         network: cluster-net
         servers: [node02, node03, node04]
         addresses:
-          - {name: web}
-          - {name: api, address: 192.168.100.101}
+          - {name: web, track: [web_health]}
           - {name: web6, version: 6}
-          - {name: admin, servers: [node02, node03]}
+          - {name: admin, address: 192.168.100.101, servers: [node02, node03]}
 
-    - name: Keep only web and api; delete web6 and admin, which are no longer listed
+    - name: Keep only web and admin; delete web6, which is no longer listed
       failover.shared_ip.cluster:
         network: cluster-net
         servers: [node02, node03, node04]
         exclusive: true
         addresses:
-          - {name: web}
-          - {name: api, address: 192.168.100.101}
+          - {name: web, track: [web_health]}
+          - {name: admin, address: 192.168.100.101, servers: [node02, node03]}
 """
 
 RETURN = r"""

@@ -102,31 +102,34 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: A directory, a script and a configuration checked by its daemon, in one call
+- name: A script, a keepalived configuration checked by keepalived, and a tmpfiles entry applied, in one call
   failover.shared_ip.vip_files:
     paths:
-      - { path: /usr/local/libexec/keepalived-vip, state: directory, mode: "0755" }
-      - path: /usr/local/libexec/keepalived-vip/notify
-        content: "{{ lookup('ansible.builtin.template', 'notify.sh.j2') }}"
+      - { path: /usr/local/libexec/web-check, state: directory, mode: "0755" }
+      - path: /usr/local/libexec/web-check/check
+        content: |
+          #!/bin/sh
+          # healthy unless the web service (or its operator) took this member out
+          exec /usr/bin/test ! -e /run/web-down
         mode: "0755"
-      - path: /etc/keepalived/keepalived.conf
-        content: "{{ lookup('ansible.builtin.template', 'keepalived.conf.j2') }}"
+      - path: /etc/keepalived/web-check.conf
+        content: |
+          vrrp_script web_check {
+              script /usr/local/libexec/web-check/check
+              interval 2
+          }
         validate: keepalived --config-test -f %s
-      - { path: /etc/keepalived/old.conf, state: absent }
-      - path: /etc/keepalived/vip-nftables.nft
-        state: absent
-        apply_removed: [/usr/sbin/nft, delete, table, inet, keepalived_vip]
-        apply_may_fail: true   # the table may already be gone
-      - path: /etc/tmpfiles.d/keepalived-vip.conf
-        content: "d /run/keepalived-vip 0755 root root -\n"
-        apply: [systemd-tmpfiles, --create, /etc/tmpfiles.d/keepalived-vip.conf]
+      - { path: /etc/keepalived/web-check.old, state: absent }
+      - path: /etc/tmpfiles.d/web-check.conf
+        content: "d /run/web-check 0755 root root -\n"
+        apply: [systemd-tmpfiles, --create, /etc/tmpfiles.d/web-check.conf]
   register: files
 
-- name: Reload only when keepalived.conf changed
+- name: Reload keepalived only when a configuration changed
   ansible.builtin.systemd_service:
     name: keepalived
     state: reloaded
-  when: "'/etc/keepalived/keepalived.conf' in files.changed_paths"
+  when: files.changed_paths | select('match', '/etc/keepalived/') | list | length > 0
 """
 
 RETURN = r"""

@@ -1,7 +1,12 @@
-"""Command line: python3 testbed/fakecloud --port PORT [options]. Prints the listening line once ready."""
+"""Command line.
+
+python3 testbed/fakecloud --port PORT [options]    serve; prints the listening line once ready
+python3 testbed/fakecloud servers --port PORT      list the servers an account sees on a running simulator
+"""
 import argparse
 import signal
 import sys
+import time
 
 from .faults import FaultError
 from .server import Simulator
@@ -28,8 +33,54 @@ def parse(argv):
     return p.parse_args(argv)
 
 
+def parse_servers(argv):
+    p = argparse.ArgumentParser(prog="fakecloud servers",
+                                description="List the servers that an account of a running simulator sees, "
+                                            "with their networks and addresses (what `servers` options name).")
+    p.add_argument("--port", type=int, default=8900, help="the simulator's port on 127.0.0.1 (default 8900)")
+    p.add_argument("--username", default="demo", help="the account's user (default demo)")
+    p.add_argument("--api-key", default="demo-api-key", help="its API key (default demo-api-key)")
+    p.add_argument("--region", default=None, help="region (default: the account's default region)")
+    return p.parse_args(argv)
+
+
+def servers(argv):
+    """Print one line per server of the account: name, public IP zone, status, addresses by network."""
+    from .client import Session  # the simulator's caller, not the simulator
+
+    args = parse_servers(argv)
+    url = "http://127.0.0.1:%d/v2.0" % args.port
+    deadline = time.monotonic() + 5  # a simulator started on the line before may still be binding its port
+    while True:
+        try:
+            cloud = Session(url, args.username, api_key=args.api_key, region=args.region)
+            found = cloud.get_all("compute", "/servers/detail", "servers")
+            break
+        except ConnectionError as exc:
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            sys.exit("fakecloud servers: %s: %s (is the simulator running? python3 testbed/fakecloud --port %d)"
+                     % (url, exc, args.port))
+        except (OSError, RuntimeError) as exc:
+            sys.exit("fakecloud servers: %s: %s" % (url, exc))
+    rows = [("name", "zone", "status", "addresses by network")]
+    for server in sorted(found, key=lambda s: s["name"]):
+        nets = "  ".join("%s %s" % (net, ",".join(a["addr"] for a in addrs))
+                         for net, addrs in sorted(server.get("addresses", {}).items()))
+        rows.append((server["name"], server.get("RAX-PUBLIC-IP-ZONE-ID:publicIPZoneId", "-"), server["status"], nets))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    print("account %s, region %s, %d servers" % (args.username, cloud.region, len(found)))
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    return 0
+
+
 def main(argv=None):
-    args = parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["servers"]:
+        return servers(argv[1:])
+    args = parse(argv)
     try:
         sim = Simulator(port=args.port, fixture=args.fixture, latency_ms=args.latency_ms, token_ttl=args.token_ttl,
                         error_rate=args.error_rate, error_status=args.error_status, retry_after=args.retry_after,

@@ -2,9 +2,9 @@
 
 The three ways infrastructure repositories install a collection: the tarball
 that `ansible-galaxy collection build` makes, a git URL, and a requirements.yml
-(with a git or a file source). After each, ansible-doc reads the modules from
-the installed copy and `ansible-playbook failover.shared_ip.site` (the
-collection's playbook, by its FQCN) parses.
+(with a git or a file source). After each, ansible-doc reads the modules and
+the role from the installed copy and `ansible-playbook failover.shared_ip.site`
+(the collection's playbook, by its FQCN) parses with the example inventory.
 
 The git paths install from a clone of this checkout's last commit (the
 README's `git+https://...` works the same way; uncommitted changes are not in it).
@@ -61,9 +61,12 @@ def test_install_path_into_an_empty_collections_path(kind, tarball, clone, tmp_p
     filename = json.loads(proc.stdout)[f"{FQCN}.address"]["doc"]["filename"]
     assert filename.startswith(str(installed) + "/"), filename
 
-    # --list-tasks parses the whole playbook, the role's tasks included, as a run would.
-    inventory = installed / "playbooks" / "inventory.example.yml"
+    # --list-tasks parses the whole playbook as a run would; the role it includes is the installed one.
+    inventory = installed / "examples" / "inventory"
     proc = run([tool("ansible-playbook"), "-i", inventory, f"{FQCN}.site", "--list-tasks"], env=env, cwd=workdir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"playbook: {installed / 'playbooks' / 'site.yml'}" in proc.stdout
-    assert f"{FQCN}.keepalived_vip : " in proc.stdout, proc.stdout
+    assert "Run keepalived with the addresses the cloud half returned" in proc.stdout, proc.stdout
+    proc = run([tool("ansible-doc"), "-t", "role", "--json", f"{FQCN}.keepalived_vip"], env=env, cwd=workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[f"{FQCN}.keepalived_vip"]["path"] == str(installed)

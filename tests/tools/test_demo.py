@@ -127,6 +127,16 @@ def test_the_failure_moves_web_to_its_second_choice_and_the_client_sees_it(demo)
     assert silence["web"][3] == "ms" and silence["web"][4] == "yes", out
 
 
+def test_a_failing_check_moves_the_address_that_tracks_it_and_only_that_one(demo):
+    _rc, out = demo
+    during = {r[0]: (r[3], r[4]) for r in _rows(out, "With the check failing, moved in")}
+    assert during == {"web": ("node02", "node02"), "db": ("node02", "node02"), "api6": ("node03", "node03")}, out
+    silence = {r[0]: r for r in _rows(out, "What the client saw while the check failed")}
+    assert silence["web"][4] == "yes", out
+    back = {r[0]: (r[3], r[4]) for r in _rows(out, "With the check passing, back in")}
+    assert back == {"web": ("node01", "node01"), "db": ("node02", "node02"), "api6": ("node03", "node03")}, out
+
+
 def _block(out, heading):
     """The indented lines under the first step line that contains `heading`."""
     lines = out.splitlines()

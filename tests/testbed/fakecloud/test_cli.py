@@ -120,3 +120,21 @@ def test_module_run_and_package_import():
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, ".build", "collections"))
     result = subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode == 0 and result.stdout.startswith("http://127.0.0.1:"), result.stderr
+
+
+def test_servers_lists_what_an_account_sees_and_names_a_missing_simulator():
+    from testbed.fakecloud.client import simulator
+
+    with simulator() as sim:
+        port = sim.url.rsplit(":", 1)[1]
+        proc = subprocess.run([sys.executable, "-m", "testbed.fakecloud", "servers", "--port", port], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "account demo, region DFW, 10 servers"
+    node01 = next(line for line in lines if line.startswith("node01 "))
+    assert "cluster-net 192.168.100.11,fd00:100::11" in node01 and "other01" not in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "testbed.fakecloud", "servers", "--port", port], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert f"is the simulator running? python3 testbed/fakecloud --port {port}" in proc.stderr
