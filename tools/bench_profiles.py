@@ -2,7 +2,8 @@
 `python -m tools.bench_profiles`, as root).
 
 Per profile (keepalived_vip_timer_profiles of the role), on one lab of 3 members with an IPv4 and an IPv6
-address both first on node01 and tracking a health check, a client probing each address every 5 ms:
+address both first on node01 and tracking a health check, a client probing each address every 5 ms (as a
+realtime task, standing for another machine that load on this one does not slow down):
 
 - hard failover: node01's link cut (no goodbye), `--cuts` times; the client's longest silence, v4 and v6;
 - planned moves: a drain (the file the role's `drain` writes) and its undrain, a failing health check and
@@ -96,7 +97,8 @@ def settle_ms(changes, acted_at, address, new, old):
 
 def _observe(lab, watch, act, new, old, wait):
     """Probe both addresses, act, wait; returns {address: {"loss_ms", "settle_ms"}}."""
-    probes = {a: lab.start_probe(a, tag=f"bp{i}", max_seconds=wait + 30, interval_ms=PROBE_MS)
+    probes = {a: lab.start_probe(a, tag=f"bp{i}", max_seconds=wait + 30, interval_ms=PROBE_MS,
+                                 priority=soak.WATCH_PRIORITY)
               for i, a in enumerate(ADDRESSES)}
     try:
         time.sleep(0.5)
