@@ -116,7 +116,7 @@ def _window(events, t, address, grace=GRACE):
 
 
 def _off_wire(events, member, t):
-    return any(e.kind == "cut" and e.member == member and e.start <= t <= e.end for e in events)
+    return any(e.kind == "cut" and e.member == member and e.start <= t < e.end for e in events)
 
 
 def timeline(changes, initial, events, start, end, grace=GRACE):

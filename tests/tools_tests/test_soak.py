@@ -54,6 +54,14 @@ def test_a_cut_moves_the_address_legitimately_and_the_cut_member_is_off_the_wire
     assert [t[1:3] for t in result["timeline"][V4]["transitions"]] == [("node01", "node02"), ("node02", "node01")]
 
 
+def test_a_cut_member_is_back_on_the_wire_when_its_link_is_restored():
+    events = [Event("cut", "node01", 10.0, 14.0, [V4])]
+    changes = [(10.3, "node01", V4, False), (10.06, "node02", V4, True),
+               (13.99, "node01", V4, True), (13.991, "node02", V4, False)]  # keepalived saw the link before `end`
+    _result, s = run(sorted(changes), events)
+    assert s["no_holder_s"] == pytest.approx(0.06 + 0.009) and s["spurious_transitions"] == 0  # till the link is up
+
+
 def test_a_move_long_after_the_event_ended_is_spurious():
     events = [Event("drain", "node01", 10.0, 14.0, [V4])]
     _result, s = run([(20.0, "node02", V4, True)], events)
