@@ -134,6 +134,7 @@ def bench_data_plane(runs=3, cuts=20, moves=5, soak_minutes=2):
     work.mkdir(parents=True, exist_ok=True)
     lab = None
     started = time.monotonic()
+    profiles = bench_profiles(cuts, moves, soak_minutes)
     try:
         step(f"data plane: the floor and the role on {len(MEMBERS)} fresh lab members, twice each ({runs} rounds)")
         lab, role = bench_role(lab, runs, work)
@@ -141,7 +142,6 @@ def bench_data_plane(runs=3, cuts=20, moves=5, soak_minutes=2):
         if lab is not None:
             step("data plane: taking the lab down")
             lab.down()
-    profiles = bench_profiles(cuts, moves, soak_minutes)
     return {"role": role, "profiles": profiles, "seconds": round(time.monotonic() - started, 1)}
 
 
