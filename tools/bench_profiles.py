@@ -210,8 +210,8 @@ def profiles_report(results):
     rows = []
     for profile, r in results.items():
         s = r["samples"]
-        hard = [f"{pct(_series(s, 'hard failover', a, 'loss_ms'), 50)}/{pct(_series(s, 'hard failover', a, 'loss_ms'), 99)}"
-                for a in ADDRESSES]
+        hard = [_series(s, "hard failover", a, "loss_ms") for a in ADDRESSES]
+        hard = [f"{pct(values, 50)}/{pct(values, 99)}" for values in hard]
         planned = [v for kind in ("drain", "undrain", "failing check", "check recovered") for a in ADDRESSES
                    for v in _series(s, kind, a, "loss_ms")]
         settle = [v for kind in ("drain", "undrain", "failing check", "check recovered") for a in ADDRESSES

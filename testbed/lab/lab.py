@@ -298,7 +298,8 @@ class Lab:
         if _proc.alive(pid, f"{self.run_dir}/"):
             return True
         inode = faults.namespace_of(pid, "pid")
-        return any(member.running() and faults.namespace_of(member.init_pid(), "pid") == inode for member in self.members)
+        return any(member.running() and faults.namespace_of(member.init_pid(), "pid") == inode
+                   for member in self.members)
 
     # -- status --------------------------------------------------------------------------------
     def status(self):

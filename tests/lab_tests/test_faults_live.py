@@ -33,8 +33,8 @@ def _state(pid):
 def test_a_frozen_member_runs_nothing_until_thawed(lab):
     member = lab.member("node02")
     # 40 ticks 50 ms apart, in the member: it ends by itself
-    ticker = subprocess.Popen(faults.in_member(member, ["sh", "-c", "for i in $(seq 40); do date +%s.%N; sleep 0.05; done"]),
-                              stdout=subprocess.PIPE, text=True)
+    ticks = "for i in $(seq 40); do date +%s.%N; sleep 0.05; done"
+    ticker = subprocess.Popen(faults.in_member(member, ["sh", "-c", ticks]), stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)
     took = faults.freeze(member, lab.name, 1.0)
     assert took >= 1.0
