@@ -32,6 +32,7 @@ failure or Ctrl-C too.
 import argparse
 import ipaddress
 import json
+import math
 import os
 import random
 import re
@@ -209,7 +210,7 @@ def percentile(values, q):
     values = sorted(v for v in values if v is not None)
     if not values:
         return None
-    return values[min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))]
+    return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]  # nearest rank
 
 
 def summarise(result):
