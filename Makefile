@@ -13,6 +13,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Debian packages the lab and the tests use on this machine.
 DEBS := debootstrap systemd-container tcpdump iproute2 keepalived openssh-client rsync
+# The soak's load (`make soak`): every core busy inside the lab's members.
+DEBS += stress-ng
 
 # --- Gates (sanity, units, lint; tests/run-all.sh runs them all) ---
 # shellcheck: ansible-test sanity skips its shellcheck test without it.
@@ -29,7 +31,7 @@ VENV_NEWER := .build/venv-newer
 # the collection metadata that it validates against schemas (yamllint: .yamllint).
 LINT_PATHS = $(wildcard roles playbooks molecule testbed/lab/molecule examples) galaxy.yml meta/runtime.yml meta/execution-environment.yml changelogs/changelog.yaml
 
-.PHONY: help venv lock deps test sanity units units-current units-newer lint lint-yaml lint-ansible lint-docs changelog demo demo-clean bench build docs clean
+.PHONY: help venv lock deps test sanity units units-current units-newer lint lint-yaml lint-ansible lint-docs changelog demo demo-clean bench soak build docs clean
 
 help:
 	@echo "make demo        the main job: simulator + local lab + example playbook + failover"
@@ -37,6 +39,7 @@ help:
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make bench       control-plane and data-plane figures (table + bench-results.json)"
 	@echo "make demo-clean  tear down a lab left by an interrupted demo"
+	@echo "make soak        the fastest timer profile under load for SOAK_MINUTES (default 10); fails on a spurious move"
 
 # The development tools (requirements-dev.txt), every package pinned by constraints.txt.
 $(BIN)/.stamp: requirements.txt requirements-dev.txt constraints.txt
@@ -81,6 +84,13 @@ demo-clean: venv
 
 bench: venv deps
 	$(BIN)/python -m tools.bench
+
+# A lab on one timer profile (SOAK_PROFILE, default fastest) under load for SOAK_MINUTES (default 10):
+# counts spurious transitions and double holders (tools/soak.py); exit status 1 if there was one.
+SOAK_MINUTES ?= 10
+SOAK_PROFILE ?= fastest
+soak: venv deps
+	$(BIN)/python -m tools.soak --minutes $(SOAK_MINUTES) --profile $(SOAK_PROFILE)
 
 # ansible-test on a copy laid out as .../ansible_collections/failover/shared_ip
 # (.ci/ansible-test), each test in a venv of its own pinned requirements.

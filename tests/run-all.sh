@@ -32,6 +32,7 @@ GATES=(
   "units-newer|ansible-test units (ansible-core of tests/requirements-newer.txt, Python 3.13)"
   "pytest|pytest tests/ (simulator, client, modules, integration, role, release, lab)"
   "molecule|molecule test, every scenario (role keepalived_vip on the systemd-nspawn lab)"
+  "soak|2-minute soak of the fastest timer profile under load: fails on a spurious transition or a double holder"
 )
 
 gate_yamllint()     { "$MAKE" --no-print-directory lint-yaml; }
@@ -95,6 +96,17 @@ gate_molecule() {
     fi
   done
   return "$rc"
+}
+
+# The fastest timer profile on a lab under load (tools/soak.py, lab `cisoak`): any spurious transition
+# or double holder fails the gate. Root only, like molecule (FSIP_ALLOW_SKIP_MOLECULE covers both).
+gate_soak() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "!!! soak NOT RUN: it needs root (systemd-nspawn lab) and this is uid $(id -u)."
+    [ "${FSIP_ALLOW_SKIP_MOLECULE:-}" = 1 ] && { echo "!!! FSIP_ALLOW_SKIP_MOLECULE=1: counted as skipped."; return 77; }
+    return 1
+  fi
+  FSIP_SOAK_LAB=cisoak "$MAKE" --no-print-directory soak SOAK_MINUTES=2 SOAK_PROFILE=fastest
 }
 
 selected=("$@")

@@ -3,8 +3,10 @@
 Control plane (always; alone with --control-plane): a no-op per shared IP in accounts of 10, 1,000 and
 5,000 servers; the seed's 10 servers / 8 shared IPs as one `cluster` task against 8 `address` tasks at
 50 ms added per API call, cold and as a no-op re-run (tools/bench_cloud.py). Data plane (as root, in the lab): the
-interruption a client sees for a hard failure, a failed health check and a planned move, at the
-default timers and a fast profile; GARPs per move; the role's converge and idempotent re-run times.
+role's converge and idempotent re-run times against a floor; for each timer profile of the role
+(tools/bench_profiles.py) the client's loss on hard failovers (v4, v6), on planned moves and failing checks and
+the time they take to settle, spurious transitions under load (a short soak), keepalived's CPU and the packets
+per second per address.
 Every figure is the median of several runs, with min and max. Nothing here asserts a time.
 """
 
@@ -35,6 +37,10 @@ def main(argv=None):
     parser.add_argument("--cloud-runs", type=int, default=2,
                         help="runs per control-plane figure (default 2: the cloud part stays within minutes)")
     parser.add_argument("--control-plane", action="store_true", help="skip the lab figures")
+    parser.add_argument("--cuts", type=int, default=20, help="hard cuts per timer profile (default 20)")
+    parser.add_argument("--moves", type=int, default=5,
+                        help="drains and failing checks (and back) per timer profile (default 5)")
+    parser.add_argument("--soak-minutes", type=int, default=2, help="soak under load per timer profile (default 2)")
     args = parser.parse_args(argv)
     ensure_importable()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -49,7 +55,8 @@ def main(argv=None):
             results["data_plane"] = {"skipped": "not root: the lab needs root"}
         else:
             from tools.bench_lab import bench_data_plane
-            results["data_plane"] = bench_data_plane(runs=args.runs)
+            results["data_plane"] = bench_data_plane(runs=args.runs, cuts=args.cuts, moves=args.moves,
+                                                     soak_minutes=args.soak_minutes)
     except KeyboardInterrupt as stop:
         fail(f"interrupted ({stop or 'SIGINT'}); cleaned up, nothing saved")
         return 130

@@ -45,13 +45,16 @@ class Client:
         """Drop the client's neighbour entry for `address` (so the next packet resolves afresh)."""
         self.exec(["ip", "neigh", "del", address, "dev", "eth0"], check=False)
 
-    def start_probe(self, address, max_seconds=60, interval_ms=10, tag=None):
-        """Start pinging `address` every `interval_ms`; stop() returns the measurements."""
+    def start_probe(self, address, max_seconds=60, interval_ms=10, tag=None, gap_ms=1000, priority=None):
+        """Start pinging `address` every `interval_ms`; stop() returns the measurements (silences of at least
+        `gap_ms` listed in `gaps`). `priority`: run as a realtime task (SCHED_FIFO) of that priority."""
         tag = tag or f"probe-{address.replace(':', '_')}-{time.time_ns()}"
         path = self.workdir / f"{tag}.probe.json"
         path.unlink(missing_ok=True)
-        pid = _proc.spawn(["ip", "netns", "exec", self.netns, sys.executable, str(PROBE), "--address", address,
-                           "--seconds", str(max_seconds), "--interval-ms", str(interval_ms), "--out", str(path)],
+        realtime = ["chrt", "-f", str(priority)] if priority else []
+        pid = _proc.spawn(["ip", "netns", "exec", self.netns, *realtime, sys.executable, str(PROBE), "--address", address,
+                           "--seconds", str(max_seconds), "--interval-ms", str(interval_ms),
+                           "--gap-ms", str(gap_ms), "--out", str(path)],
                           self.workdir / f"{tag}.probe.log", str(path))
         return Probe(path, pid)
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import _proc, network, portsec
+from . import _proc, faults, network, portsec
 from ._run import LabError, require_root, run
 from .capture import Capture
 from .client import Client, Probe
@@ -267,6 +267,15 @@ class Lab:
         # else still running from this lab's directories (a lab whose state was lost).
         for pid in _proc.find(f"{self.state_dir}/"):
             _proc.stop(pid, f"{self.state_dir}/", timeout=3)
+        # A frozen member cannot die: thaw it first. Then whatever runs in the lab's network namespaces
+        # without being a member's own process (floods, address monitors of the soak: faults.py).
+        faults.release_freezer(self.name)
+        namespaces = [f"/run/netns/{self.netns}", f"/run/netns/{self.client.netns}"]
+        for member in self.members:
+            if member.running():
+                namespaces.append(f"/proc/{member.init_pid()}/ns/net")
+        faults.kill_all([pid for path in namespaces for pid in faults.processes_in_netns(path)
+                         if not self._member_process(pid)])
         for name in list(self.state.get("members", {})):
             Member(self.name, name, int(name[4:]), self.run_dir / name, self.state["members"][name]).stop()
         for pid in _proc.find(f"{self.run_dir}/"):
@@ -282,6 +291,15 @@ class Lab:
         shutil.rmtree(self.state_dir, ignore_errors=True)
         cloud = self.state.get("cloud") if not self.state.get("cloud_process") else None
         self.state = {"name": self.name, "distro": self.distro, "members": {}, **({"cloud": cloud} if cloud else {})}
+
+    def _member_process(self, pid):
+        """True if `pid` is one of a member's own processes or its systemd-nspawn (the member's stop takes care
+        of those)."""
+        if _proc.alive(pid, f"{self.run_dir}/"):
+            return True
+        inode = faults.namespace_of(pid, "pid")
+        return any(member.running() and faults.namespace_of(member.init_pid(), "pid") == inode
+                   for member in self.members)
 
     # -- status --------------------------------------------------------------------------------
     def status(self):
@@ -352,9 +370,11 @@ class Lab:
             raise LabError(f"no capture {tag!r} running in lab {self.name!r}")
         return Capture(self.state_dir / f"{tag}.capture.pcap", pid)
 
-    def start_probe(self, address, tag="probe", max_seconds=120, interval_ms=10):
-        """Client pings `address` every `interval_ms` until `.stop()` (or max_seconds)."""
-        probe = self.client.start_probe(address, max_seconds=max_seconds, interval_ms=interval_ms, tag=tag)
+    def start_probe(self, address, tag="probe", max_seconds=120, interval_ms=10, gap_ms=1000, priority=None):
+        """Client pings `address` every `interval_ms` until `.stop()` (or max_seconds); silences of at least
+        `gap_ms` are listed in the result's `gaps`; `priority`: realtime (SCHED_FIFO) priority of the probe."""
+        probe = self.client.start_probe(address, max_seconds=max_seconds, interval_ms=interval_ms, tag=tag,
+                                        gap_ms=gap_ms, priority=priority)
         self.state.setdefault("probes", {})[tag] = probe.pid
         self._save()
         return probe

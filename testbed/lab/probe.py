@@ -4,7 +4,8 @@ Run inside the client namespace (`ip netns exec NS python3 probe.py ...`): it st
 --seconds, or earlier on SIGTERM/SIGINT, and writes one JSON object to --out (or stdout):
 sent, received, lost, duplicates, longest_gap_ms (longest time between two replies, counting the
 start as a reply), since_last_reply_ms, resumed (a reply came in the last 200 ms), started_at and
-first_reply_at (wall clock, seconds; first_reply_at null without a reply).
+first_reply_at (wall clock, seconds; first_reply_at null without a reply), and gaps: every silence of at
+least --gap-ms as [wall-clock start, milliseconds] (for the soak's loss per event).
 Standalone on purpose: no import from the lab package.
 """
 
@@ -36,7 +37,10 @@ def _socket(version):
     return sock, 128, 129
 
 
-def probe(address, seconds, interval, stop):
+MAX_SECONDS = 7200.0  # a probe stops by itself after two hours at most
+
+
+def probe(address, seconds, interval, stop, gap=1.0):
     version = ipaddress.ip_address(address).version
     sock, request, reply = _socket(version)
     sock.setblocking(False)
@@ -45,6 +49,7 @@ def probe(address, seconds, interval, stop):
     start, wall_start, first = time.monotonic(), time.time(), None
     last_reply = start
     longest = 0.0
+    gaps = []
     next_send = start
     while not stop() and time.monotonic() - start < seconds:
         now = time.monotonic()
@@ -79,6 +84,8 @@ def probe(address, seconds, interval, stop):
             now = time.monotonic()
             first = now if first is None else first
             longest = max(longest, now - last_reply)
+            if now - last_reply >= gap:
+                gaps.append([round(wall_start + (last_reply - start), 3), round((now - last_reply) * 1000, 1)])
             last_reply = now
     end = time.monotonic()
     since_last = end - last_reply
@@ -88,6 +95,7 @@ def probe(address, seconds, interval, stop):
         "duration_ms": round((end - start) * 1000, 1), "longest_gap_ms": round(longest * 1000, 1),
         "since_last_reply_ms": round(since_last * 1000, 1), "resumed": bool(seen) and since_last < 0.2,
         "started_at": wall_start, "first_reply_at": None if first is None else wall_start + (first - start),
+        "gaps": gaps,
     }
 
 
@@ -96,12 +104,14 @@ def main(argv=None):
     parser.add_argument("--address", required=True)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--interval-ms", type=float, default=10.0)
+    parser.add_argument("--gap-ms", type=float, default=1000.0, help="list silences at least this long")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
-    result = probe(args.address, min(args.seconds, 600.0), args.interval_ms / 1000.0, lambda: bool(stopping))
+    result = probe(args.address, min(args.seconds, MAX_SECONDS), args.interval_ms / 1000.0, lambda: bool(stopping),
+                   args.gap_ms / 1000.0)
     text = json.dumps(result)
     if args.out:
         tmp = args.out + ".tmp"

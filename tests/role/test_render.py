@@ -51,7 +51,7 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(render):
     text = dest.read_text()
     assert text.startswith("#\n# Ansible managed")
     assert "script_user nobody" in text  # written as asked; only the validation copy runs scripts as root
-    assert "vrrp_garp_master_refresh 30" in text and "vrrp_gna_interval 0.01" in text
+    assert "vrrp_garp_master_refresh 1\n" in text and "vrrp_gna_interval 0.01" in text
 
     web, api, api6 = (instance(text, name) for name in ("web", "api", "api6"))
     assert "priority 254" in web  # first choice of localhost
