@@ -73,7 +73,7 @@ def role_vars(profile, overrides):
             "keepalived_vip_addresses": addresses, "keepalived_vip_timer_profile": profile, **overrides}
 
 
-# -- analysis (pure: tests/tools_tests/test_soak.py) -------------------------------------------------------
+# -- analysis (pure: tests/tools/test_soak.py) -------------------------------------------------------
 
 def parse_monitor(lines, member, addresses):
     """`ip -ts -o monitor address` lines -> [(time, member, address, added)] for the given addresses."""

@@ -53,9 +53,6 @@ def checked(tmp_path_factory):
             lab.down()
 
 
-@pytest.mark.xfail(strict=True, reason="the role's Restart keepalived handler runs vip_status in check mode on "
-                                       "members where the role never ran (no /etc/keepalived/vip-status.json): "
-                                       "roles/keepalived_vip/tasks/restart.yml")
 def test_check_mode_of_the_whole_play_exits_0(checked):
     proc, _writes, _before, _after = checked
     assert proc.returncode == 0, runner.failures(proc.stdout)
