@@ -60,8 +60,7 @@ def identify(cloud, snap, request, chosen):
 
 def decide(snap, request):
     """(before, steps) for the address module. Pure."""
-    chosen = read.refuse_fully(lambda: plan.members(snap, request),
-                               lambda refusal: read.read_candidates(cloud, snap, refusal))
+    chosen = plan.members(snap, request)
     found = plan.identify(snap, request, chosen)
     if request.get("state", "present") == "absent":
         before = snap.view(found)
