@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, gate by gate: what `make test` and CI (.ci/run) run.
 #
-#   tests/run-all.sh              every gate, in order
-#   tests/run-all.sh sanity units only the gates named (see GATES below)
+#   tests/run-all.sh              every gate but the opt-in ones (OPT_IN), in order
+#   tests/run-all.sh sanity units only the gates named (see GATES below); `soak` runs only so
 #
 # Every gate runs even after a failure, so that one log shows all of them;
 # the exit status is non-zero if any gate failed. Each gate prints a header,
@@ -110,8 +110,14 @@ gate_soak() {
 }
 
 selected=("$@")
+# Run only when named: the soak measures a timer profile that has not yet held a 60-minute soak
+# (README, "How fast, and how often by mistake"); it becomes a default gate once one does.
+OPT_IN=(soak)
 wanted() {
-  [ "${#selected[@]}" -eq 0 ] && return 0
+  if [ "${#selected[@]}" -eq 0 ]; then
+    printf '%s\n' "${OPT_IN[@]}" | grep -qx -- "$1" && return 1
+    return 0
+  fi
   local s
   for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done
   return 1
