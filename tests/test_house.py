@@ -65,6 +65,40 @@ def test_imports_point_one_way():
     assert wrong_way_imports(REPO) == []
 
 
+# Inside plugins/module_utils: the pure decide step talks to no cloud, and no module's own file reaches for the base.
+TALKS_TO_THE_CLOUD = {"_client", "_cloud", "_steps", "_snapshot", "_module", "_http", "_identity", "_retry"}
+UTILS_FORBIDDEN = {
+    **{pure: TALKS_TO_THE_CLOUD for pure in ("_plan", "_rules", "_resolve", "_contract")},
+    **{own: {"_module"} for own in ("_address", "_binding", "_cluster", "_address_info", "_auth")},
+}
+
+
+def module_utils_imported(path):
+    """The module_utils files that one module_utils file imports."""
+    found = set()
+    for _line, name in _imported(ast.parse(path.read_text(), filename=str(path))):
+        if ".module_utils" in name:
+            found.add(name.rsplit(".", 1)[-1])
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith(".module_utils"):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_module_utils_imports_point_one_way():
+    utils = REPO / "plugins" / "module_utils"
+    wrong = {name: sorted(module_utils_imported(utils / f"{name}.py") & forbidden)
+             for name, forbidden in UTILS_FORBIDDEN.items()}
+    assert {name: found for name, found in wrong.items() if found} == {}
+
+
+def test_a_pure_file_that_reads_the_cloud_is_caught(tmp_path):
+    planted = tmp_path / "_plan.py"
+    planted.write_text((REPO / "plugins/module_utils/_plan.py").read_text()
+                       + "\nfrom ansible_collections.failover.shared_ip.plugins.module_utils import _cloud\n")
+    assert "_cloud" in module_utils_imported(planted) & UTILS_FORBIDDEN["_plan"]
+
+
 def test_every_area_of_the_map_holds_python_files():
     """A rule about an empty or renamed directory would hold without checking anything."""
     for area in FORBIDDEN:
