@@ -6,7 +6,7 @@ import pytest
 from testbed.fakecloud import builtin
 
 from testbed.fakecloud.client import (DEMO, OTHER, Control, Session, Simulator, login_body, pick_endpoint, request,
-                                    simulator)
+                                      simulator)
 
 
 def test_login_body_variants():
