@@ -93,7 +93,9 @@ def test_cluster_passes_the_roles_secret_on_and_masks_it_elsewhere(sim, capsys):
     out = run(cluster, args, capsys)
     assert out["keepalived_vip_addresses"] == [{"name": "web", "address": "192.168.100.150/24", "auth_pass": "s3cret",
                                                 "router_id": 9}]
-    assert "s3cret" not in json.dumps(out["invocation"]) and "demo-api-key" not in json.dumps(out)
+    # only where the role reads it (the invocation, where this ansible-core returns one, the diff and the rest hide it)
+    elsewhere = {key: value for key, value in out.items() if key != "keepalived_vip_addresses"}
+    assert "s3cret" not in json.dumps(elsewhere) and "demo-api-key" not in json.dumps(out)
     refused = run(cluster, dict(args, servers=["node01", "node99"]), capsys)
     assert refused["failed"] and "s3cret" not in json.dumps(refused)
 
