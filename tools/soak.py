@@ -37,7 +37,6 @@ import os
 import random
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -395,7 +394,7 @@ def soak(profile="fastest", minutes=10, overrides=None, name="soak", seed=17, ke
 
     work = WORK / f"soak-{name}"
     work.mkdir(parents=True, exist_ok=True)
-    lab = Lab(name, members=len(MEMBERS), log=lambda text: detail(text))
+    lab = Lab(name, members=len(MEMBERS), log=detail)
     runner = None
     try:
         lab.down()
@@ -483,8 +482,8 @@ def _stop(signum, frame):
 
 
 def _setting(text):
-    key, _, value = text.partition("=")
-    if not key.startswith("keepalived_vip_") or not _:
+    key, equals, value = text.partition("=")
+    if not key.startswith("keepalived_vip_") or not equals:
         raise argparse.ArgumentTypeError(f"--set {text!r}: expected keepalived_vip_NAME=VALUE")
     return key, json.loads(value) if value[:1] in "-0123456789tfn[{\"" else value
 
