@@ -14,7 +14,7 @@ import pytest
 from testbed.fakecloud import start
 from testbed.fakecloud.client import DEMO, Session
 from testbed.fakecloud.fixture import BUILTIN
-from testbed.lab import Lab, ensure_image, network, portsec
+from testbed.lab import Lab, LabError, ensure_image, network, portsec
 from testbed.lab.member import Member
 from testbed.lab.network import member_addresses
 
@@ -264,7 +264,15 @@ def test_without_a_simulator_the_lab_says_so_and_runs_unfiltered(capsys):
     lab = Lab(NAME_NO_CLOUD, members=1, cloud=url, log=said.append)
     lab.down()
     try:
-        lab.up()
+        try:
+            lab.up()
+        except LabError as error:
+            # Seen twice in full runs, cause not found yet: this one-member lab's nspawn exits silently right
+            # after its veth joins the bridge. up() has torn it down; one more boot, and the message is kept.
+            if "exited during boot" not in str(error):
+                raise
+            said.append(f"first boot failed: {error}")
+            lab.up()
         line = next((line for line in said if "WITHOUT port security" in line), None)
         with capsys.disabled():
             print(f"\nno simulator: {line}")
