@@ -5,7 +5,9 @@
   list): reads, bytes and wall time per address, and the ratios 5,000 / 10;
 - one task or many: the same cluster (10 servers, 8 shared IPs) as ONE `cluster` task against 8
   `address` tasks, cold and as a no-op, at `latency_ms` per API call and at 0 ms (Ansible's own time):
-  calls, critical path, wall, and (wall - wall at 0 ms) / (critical path x latency).
+  calls, critical path, wall, and (wall - wall at 0 ms) / (critical path x latency);
+- a refused connection: an `address` task whose identity service does not listen, beside a ping task, each
+  the first use in the run and a repeat (tools/bench_refused.py).
 
 The critical path is derived from the simulator's request log (each entry's time is when its answer
 went out; every call takes at least the added latency): the most calls that ran one after the other.
@@ -18,9 +20,10 @@ import time
 from contextlib import ExitStack
 
 from testbed.fakecloud.client import request
+from tools.bench_refused import bench_refused, refused_report
 from tools.cloud import DEMO_LOGIN, simulator
 from tools.paths import ROOT, WORK
-from tools.playbook import cloud_env, run_playbook
+from tools.playbook import cloud_env, local_inventory, run_playbook
 from tools.progress import detail, step
 from tools.stats import show, summary
 from tools.table import table
@@ -45,12 +48,6 @@ def cluster_vars():
     return {"shared_ips": shared,
             "cluster_addresses": [{"name": s["name"], "address": s["address"], "servers": s["members"]}
                                   for s in shared]}
-
-
-def inventory(path):
-    path.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
-                    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n")
-    return path
 
 
 def critical_calls(log, latency_ms):
@@ -193,9 +190,10 @@ def bench_cluster_task(work, inv, runs, latency_ms):
 def bench_control_plane(runs=2, latency_ms=50):
     work = WORK / "bench"
     work.mkdir(parents=True, exist_ok=True)
-    inv = inventory(work / "inventory-cloud.yml")
+    inv = local_inventory(work / "inventory-cloud.yml")
     started = time.monotonic()
-    out = {"account_sweep": bench_account_sweep(work, inv, runs),
+    out = {"refused": bench_refused(inv, runs),
+           "account_sweep": bench_account_sweep(work, inv, runs),
            "cluster_task": bench_cluster_task(work, inv, runs, latency_ms)}
     out["seconds"] = round(time.monotonic() - started, 1)
     return out
@@ -230,4 +228,5 @@ def control_plane_report(cp, runs):
                          show(r.get("span_ratio"), "", 2)])
     lines.append(table(["converge", "API calls", "writes", "critical path", "after login", "wall",
                         "at 0 ms (Ansible)", "(wall - at 0 ms)/(path x lat.)", "span after login/(path x lat.)"], rows))
+    lines += ["", refused_report(cp["refused"])]
     return "\n".join(lines)

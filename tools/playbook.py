@@ -39,6 +39,13 @@ def cloud_env(login):
     return env
 
 
+def local_inventory(path):
+    """Write an inventory of localhost alone (local connection, the playbook's own Python) to `path`."""
+    path.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                    "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n")
+    return path
+
+
 def run_playbook(inventory, log, extra_vars=None, env=None, on_task=None, playbook=PLAYBOOK,
                  args=()):
     """Run a playbook, writing its whole output to `log`; call on_task(name) as each task starts."""

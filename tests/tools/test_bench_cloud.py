@@ -65,7 +65,8 @@ def _report_input():
            "latency_ratio": _figures(1.0), "span_ratio": _figures(1.1)}
     cluster_task = {"latency_ms": 50, "servers": 10, "addresses": 8, "members_per_address": 3}
     cluster_task.update((f"{mode}_{kind}", dict(row)) for mode in MODES for kind in ("cold", "noop"))
-    return {"account_sweep": {"addresses": 8, "sizes": sizes,
+    refused = {"runs": 2, "tasks": {"Ping, first use": _figures(0.85), "Address, refused, first use": _figures(1.31)}}
+    return {"refused": refused, "account_sweep": {"addresses": 8, "sizes": sizes,
                               "ratios": {"reads_per_address": 1.0, "kb_per_address": 1.0, "seconds": 1.25}},
             "cluster_task": cluster_task}
 
@@ -76,3 +77,4 @@ def test_report_shows_the_sweep_ratio_and_both_ways_of_declaring():
     assert "1.25x" in text and "5,000" in text
     assert "1 cluster task, no-op re-run" in text and "8 address tasks, cold converge" in text
     assert "(wall - at 0 ms)/(path x lat.)" in text and "span after login/(path x lat.)" in text and "1.10" in text
+    assert "Address, refused, first use  1.31 s" in text and "Ping, first use              0.85 s" in text

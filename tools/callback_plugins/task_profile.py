@@ -3,8 +3,8 @@
 
 Enabled by the bench with ANSIBLE_CALLBACKS_ENABLED=task_profile and ANSIBLE_CALLBACK_PLUGINS=tools/callback_plugins.
 Writes a JSON list to $FSIP_TASK_PROFILE: one entry per task as it ran (a task in a loop or an include
-is one entry), with its seconds from its start to the start of the next one, and how many hosts it
-changed, skipped or ran on.
+is one entry), with its seconds from its start to the start of the next one, its seconds from its start
+to its last host's result (result_seconds), and how many hosts it changed, skipped or ran on.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -57,6 +57,7 @@ class CallbackModule(CallbackBase):
     def _count(self, key, result=None):
         if self._current is not None:
             self._current[key] += 1
+            self._current["result_seconds"] = round(time.monotonic() - self._current["started"], 3)
             if key == "ok" and result is not None and result._result.get("changed"):
                 self._current["changed"] += 1
 
