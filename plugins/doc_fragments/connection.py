@@ -79,6 +79,7 @@ options:
     description:
       - Seconds to wait for one answer, more than 0. Calls that fail with 413, 429, 5xx or a lost connection are retried
         with backoff (honouring C(Retry-After)); a create whose answer was lost is looked up, never repeated blindly.
+        A refused connection or a host name that does not resolve is not retried, the task fails at once naming the URL.
     type: int
     default: 30
 requirements:

@@ -11,9 +11,9 @@ Requests go to a service ("network" or "compute") with a path relative to its en
 the service's version root (``POST /v2.0/ip_addresses``, ``GET /v2/123456/servers/detail``) and
 whose ``kind`` classifies it. GET, PUT and DELETE are repeated on 413, 429, 5xx and connection
 errors (RetryPolicy, _retry.py); a POST is repeated only when it surely did not run (413, 429,
-401 before re-authentication, connection refused); otherwise it raises UncertainWrite. A refused
-connection or a host name that does not resolve is repeated at most twice, within a fraction of
-a second. Any 2xx is success, with or without a body (the verbs return None for an empty body).
+401 before re-authentication, a connect timeout); otherwise it raises UncertainWrite. A refused
+connection or a host name that does not resolve is not repeated: the call fails at once, naming
+the URL. Any 2xx is success, with or without a body (the verbs return None for an empty body).
 """
 
 import contextlib
@@ -329,9 +329,9 @@ class Client:
                 resp = session.request(method, url, params=params, json=body, headers=headers, timeout=self.timeout)
             except requests.RequestException as exc:
                 self._notify(method, call, None, time.monotonic() - started)
-                delay, unsent, gone = self._after_no_answer(exc, method, url, call, state, uncertain, uncertain_post)
+                delay, unsent = self._after_no_answer(exc, method, url, call, state, uncertain, uncertain_post)
                 uncertain = uncertain or not unsent
-                state.wait(delay, unreachable=gone)
+                state.wait(delay)
                 continue
             self._notify(method, call, resp.status_code, time.monotonic() - started)
             reply = Reply(resp, attempts=state.attempts, uncertain=uncertain)
@@ -342,8 +342,8 @@ class Client:
             state.wait(delay)
 
     def _after_no_answer(self, exc, method, url, call, state, uncertain, uncertain_post):
-        """(delay, surely unsent, unreachable) before repeating a request that got no answer; raises when
-        it must not or cannot be repeated."""
+        """(delay, surely unsent) before repeating a request that got no answer; raises when it must not
+        or cannot be repeated (an unreachable host never is)."""
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                             requests.exceptions.InvalidSchema)):
             raise ApiError(call, None, type(exc).__name__, self._describe(exc, url), kind=UNREACHABLE) from None
@@ -356,7 +356,7 @@ class Client:
         if delay is None:
             raise ApiError(call, None, type(exc).__name__, self._describe(exc, url),
                            attempts=state.attempts, uncertain=uncertain, kind=kind) from None
-        return delay, unsent, gone
+        return delay, unsent
 
     def _after_answer(self, reply, method, call, state, uncertain_post):
         """The delay before repeating a request that got ``reply``, or None to return it."""

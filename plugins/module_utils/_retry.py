@@ -24,8 +24,6 @@ import time
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ConfigError
 
 RETRY_STATUSES = frozenset([413, 429])
-UNREACHABLE_RETRIES = 2        # a refused connection or an unknown host name: at most this many repeats,
-UNREACHABLE_DELAY = 0.1        # after this many seconds (then twice that): it is not a passing fault
 IDEMPOTENT = frozenset(["GET", "PUT", "DELETE", "HEAD"])
 
 
@@ -73,8 +71,7 @@ class RetryPolicy:
     ``max_retries`` repeats at most, ``max_retry_time`` seconds in all (time spent in requests
     plus the delays chosen), delays ``uniform(0, min(cap, base * 2 ** n))`` ("full jitter"), or
     the server's Retry-After when it gives one. An unreachable host (connection refused, name not
-    resolved) is repeated at most ``UNREACHABLE_RETRIES`` times after short fixed delays: waiting
-    longer does not make it come up, and a user should hear of it in well under a second.
+    resolved) is not repeated at all (see ``RetryState.next_delay``).
     ``sleep``, ``rng`` and ``clock`` are injectable for tests. Bad bounds raise ConfigError.
     """
 
@@ -118,7 +115,6 @@ class RetryState:
     def __init__(self, policy):
         self.policy = policy
         self.retries = 0
-        self.unreachable = 0
         self.started = policy.clock()
         self.slept_chosen = 0.0
         self.slept_real = 0.0
@@ -135,17 +131,15 @@ class RetryState:
     def next_delay(self, retry_after=None, unreachable=False):
         """The delay before the next attempt, or None when the count or time budget is used up.
 
-        ``unreachable``: the host refused the connection or its name did not resolve; at most
-        UNREACHABLE_RETRIES short repeats, whatever the policy's own count.
+        ``unreachable``: the host refused the connection or its name did not resolve; None at once,
+        whatever the budget. Nothing listens there, or there is no such host: that is not a passing
+        fault like a 503 or a timeout. A repeat within the second a user should wait finds the same
+        (a service that restarts takes longer than that), and a longer wait only delays the answer.
         """
         policy = self.policy
-        if self.retries >= policy.max_retries:
+        if unreachable or self.retries >= policy.max_retries:
             return None
-        if unreachable:
-            if self.unreachable >= UNREACHABLE_RETRIES:
-                return None
-            delay = UNREACHABLE_DELAY * (2 ** self.unreachable)
-        elif retry_after is not None:
+        if retry_after is not None:
             delay = float(retry_after)
         else:
             delay = policy.sleep_for(self.retries)
@@ -153,10 +147,8 @@ class RetryState:
             return None
         return delay
 
-    def wait(self, delay, unreachable=False):
+    def wait(self, delay):
         self.retries += 1
-        if unreachable:
-            self.unreachable += 1
         before = self.policy.clock()
         self.policy.sleep(delay)
         self.slept_real += self.policy.clock() - before
