@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Identity v2.0: credentials, the token request body, the service catalog."""
 
-import configparser
 import os
 
 from ansible_collections.failover.shared_ip.plugins.module_utils._errors import ConfigError
@@ -21,6 +20,8 @@ def credentials_from_file(path):
     when there is a key). Raises ConfigError naming the file and what is wrong with it; the message
     never contains the key or the password.
     """
+    import configparser  # here, not at the top: few tasks give a file, and every task would pay for the import
+
     path = os.path.expanduser(str(path))
     if not os.path.isfile(path):
         raise ConfigError("the credentials file does not exist", option="credentials", value=path)
