@@ -19,14 +19,10 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
     UncertainWrite,
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (
     API_KEY,
     PASSWORD,
     assert_no_secret,
-    client_for,
-    cloud_sim,
-    sim,
-    sleeps,
     texts_of,
 )
 

@@ -5,13 +5,7 @@ import pytest
 from ansible_collections.failover.shared_ip.plugins.module_utils._client import ApiError, UncertainWrite
 from ansible_collections.failover.shared_ip.plugins.module_utils._cloud import ALREADY, Cloud
 from ansible_collections.failover.shared_ip.testbed.fakecloud.fixture import builtin
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (  # noqa: F401  # pylint: disable=unused-import
-    client_for,
-    cloud_sim,
-    make_sim,
-    sim,
-    sleeps,
-)
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import make_sim
 
 
 @pytest.fixture

@@ -19,12 +19,6 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._errors import 
     parse_error_body,
     scrub,
 )
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (  # noqa: F401  # pylint: disable=unused-import
-    client_for,
-    cloud_sim,
-    sim,
-    sleeps,
-)
 
 
 def refusal(call, *args, **kwargs):

@@ -12,14 +12,10 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._client import 
 )
 from ansible_collections.failover.shared_ip.plugins.module_utils._identity import credentials_from_file
 from ansible_collections.failover.shared_ip.testbed.fakecloud.client import login_body
-from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.tests.unit.plugins.module_utils.client_support import (
     API_KEY,
     PASSWORD,
     assert_no_secret,
-    client_for,
-    cloud_sim,
-    sim,
-    sleeps,
     texts_of,
 )
 

@@ -8,15 +8,13 @@ import requests
 
 from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, binding, cluster
 from ansible_collections.failover.shared_ip.testbed.fakecloud import start
-from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (
     CLUSTER,
     PAIR,
     counters,
     login,
     refused,
     run,
-    sim,
-    simulator,
 )
 
 

@@ -6,14 +6,7 @@ from __future__ import absolute_import, division, print_function
 import requests
 
 from ansible_collections.failover.shared_ip.plugins.modules import address, auth
-from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (  # noqa: F401  # pylint: disable=unused-import
-    PAIR,
-    counters,
-    login,
-    run,
-    sim,
-    simulator,
-)
+from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import PAIR, counters, login, run
 
 
 def test_token_from_auth_skips_identity_and_check_mode_writes_nothing(sim, capsys):

@@ -6,14 +6,12 @@ from __future__ import absolute_import, division, print_function
 import requests
 
 from ansible_collections.failover.shared_ip.plugins.modules import address, binding
-from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (
     PAIR,
     counters,
     login,
     refused,
     run,
-    sim,
-    simulator,
 )
 
 

@@ -9,14 +9,12 @@ import pytest
 import requests
 
 from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, cluster
-from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (
     CLUSTER,
     PAIR,
     login,
     refused,
     run,
-    sim,
-    simulator,
     writes,
 )
 
