@@ -35,9 +35,30 @@ def _lister(method_name, collection, **options):
     return handler
 
 
+def _args(req, param_names):
+    return [*req.scope, *[req.params[p] for p in param_names]]
+
+
 def _getter(method_name, key, *param_names):
+    """A handler that answers 200 with ``{key: the state's method_name(scope, path parameters)}``."""
     def handler(req):
-        return 200, {key: getattr(req.state, method_name)(*req.scope, *[req.params[p] for p in param_names])}
+        return 200, {key: getattr(req.state, method_name)(*_args(req, param_names))}
+    return handler
+
+
+def _writer(method_name, status, key, *param_names):
+    """A handler that hands the path parameters and the JSON body to the state and answers ``status`` with
+    ``{key: its result}``."""
+    def handler(req):
+        return status, {key: getattr(req.state, method_name)(*_args(req, param_names), req.body)}
+    return handler
+
+
+def _deleter(method_name, *param_names):
+    """A handler that hands the path parameters to the state and answers 204 without a body."""
+    def handler(req):
+        getattr(req.state, method_name)(*_args(req, param_names))
+        return 204, None
     return handler
 
 
@@ -45,50 +66,9 @@ def tokens(req):
     return 200, req.state.authenticate(req.body, req.page_url.rsplit("/v2.0/tokens", 1)[0])
 
 
-def create_ip(req):
-    return 201, {"ip_address": req.state.create_ip_address(*req.scope, req.body)}
-
-
-def update_ip(req):
-    return 200, {"ip_address": req.state.update_ip_address(*req.scope, req.params["ip_id"], req.body)}
-
-
-def delete_ip(req):
-    req.state.delete_ip_address(*req.scope, req.params["ip_id"])
-    return 204, None
-
-
 def ip_ports(req):
     items = req.state.ip_address_ports(*req.scope, req.params["ip_id"], _filters(req))
     return 200, listing("ip_addresses_ports", items, req.query, req.page_url)
-
-
-def metadata(req):
-    return 200, {"metadata": req.state.metadata(*req.scope, req.params["server_id"])}
-
-
-def put_meta(req):
-    p = req.params
-    return 200, {"meta": req.state.set_metadata_item(*req.scope, p["server_id"], p["key"], req.body)}
-
-
-def delete_meta(req):
-    req.state.delete_metadata_item(*req.scope, req.params["server_id"], req.params["key"])
-    return 204, None
-
-
-def associations(req):
-    return 200, {"ip_associations": req.state.associations(*req.scope, req.params["server_id"])}
-
-
-def associate(req):
-    p = req.params
-    return 201, {"ip_association": req.state.associate(*req.scope, p["server_id"], p["ip_id"], req.body)}
-
-
-def disassociate(req):
-    req.state.disassociate(*req.scope, req.params["server_id"], req.params["ip_id"])
-    return 204, None
 
 
 TABLE = [
@@ -100,25 +80,29 @@ TABLE = [
     ("GET", NETWORK + "/ports", _lister("ports", "ports")),
     ("GET", NETWORK + "/ports/{port_id}", _getter("port", "port", "port_id")),
     ("GET", NETWORK + "/ip_addresses", _lister("ip_addresses", "ip_addresses")),
-    ("POST", NETWORK + "/ip_addresses", create_ip),
+    ("POST", NETWORK + "/ip_addresses", _writer("create_ip_address", 201, "ip_address")),
     ("GET", NETWORK + "/ip_addresses/{ip_id}", _getter("ip_address", "ip_address", "ip_id")),
-    ("PUT", NETWORK + "/ip_addresses/{ip_id}", update_ip),
-    ("DELETE", NETWORK + "/ip_addresses/{ip_id}", delete_ip),
+    ("PUT", NETWORK + "/ip_addresses/{ip_id}", _writer("update_ip_address", 200, "ip_address", "ip_id")),
+    ("DELETE", NETWORK + "/ip_addresses/{ip_id}", _deleter("delete_ip_address", "ip_id")),
     ("GET", NETWORK + "/ip_addresses/{ip_id}/ports", ip_ports),
     ("GET", NETWORK + "/ip_addresses/{ip_id}/ports/{port_id}",
      _getter("ip_address_port", "ip_addresses_port", "ip_id", "port_id")),
     ("GET", COMPUTE + "/servers", _lister("servers", "servers", brief=True)),
     ("GET", COMPUTE + "/servers/detail", _lister("servers", "servers")),
     ("GET", COMPUTE + "/servers/{server_id}", _getter("server", "server", "server_id")),
-    ("GET", COMPUTE + "/servers/{server_id}/metadata", metadata),
+    ("GET", COMPUTE + "/servers/{server_id}/metadata", _getter("metadata", "metadata", "server_id")),
     ("GET", COMPUTE + "/servers/{server_id}/metadata/{key}", _getter("metadata_item", "meta", "server_id", "key")),
-    ("PUT", COMPUTE + "/servers/{server_id}/metadata/{key}", put_meta),
-    ("DELETE", COMPUTE + "/servers/{server_id}/metadata/{key}", delete_meta),
-    ("GET", COMPUTE + "/servers/{server_id}/ip_associations", associations),
+    ("PUT", COMPUTE + "/servers/{server_id}/metadata/{key}",
+     _writer("set_metadata_item", 200, "meta", "server_id", "key")),
+    ("DELETE", COMPUTE + "/servers/{server_id}/metadata/{key}", _deleter("delete_metadata_item", "server_id", "key")),
+    ("GET", COMPUTE + "/servers/{server_id}/ip_associations",
+     _getter("associations", "ip_associations", "server_id")),
     ("GET", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}",
      _getter("association", "ip_association", "server_id", "ip_id")),
-    ("PUT", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}", associate),
-    ("DELETE", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}", disassociate),
+    ("PUT", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}",
+     _writer("associate", 201, "ip_association", "server_id", "ip_id")),
+    ("DELETE", COMPUTE + "/servers/{server_id}/ip_associations/{ip_id}",
+     _deleter("disassociate", "server_id", "ip_id")),
 ]
 
 
