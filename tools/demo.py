@@ -146,6 +146,22 @@ def _client_view(lab, addresses):
     return {a: lab.holder_of(a) for a in addresses}
 
 
+def _moved_away(lab, move, wanted, moved_in, cause, note, skip=()):
+    """After `cause` moved addresses away: the step "`moved_in` 1.2s" or, when they did not move as expected, that
+    problem (returned in a list); then who holds each address and whom the client reaches, under `note`."""
+    from tools import dataplane
+
+    addresses = [w.address for w in wanted]
+    held = dataplane.holders(lab, addresses, skip=skip)
+    problems = []
+    if move.seconds is None:
+        problems.append(f"{cause}, the addresses did not move as expected: {held}")
+    else:
+        step(f"{moved_in} {move.seconds:.1f}s (as seen by polling the members):")
+    block(_holder_rows(wanted, held, _client_view(lab, addresses), note=note))
+    return problems
+
+
 def _announcements(move, wanted, what):
     rows = []
     for want in wanted:
@@ -197,12 +213,8 @@ def data_plane_demo(cleanup, sim, members, keep=False, lab_name=LAB_NAME):
          f"{', '.join(w.name for w in moving)} must move")
     failure = dataplane.observe_move(lab, addresses, lambda: lab.cut_link(victim), during, skip=[victim],
                                      tag="demo-cut")
-    held = dataplane.holders(lab, addresses, skip=[victim])
-    if failure.seconds is None:
-        problems.append(f"with {victim} cut off, the addresses did not move as expected: {held}")
-    else:
-        step(f"Moved in {failure.seconds:.1f}s (as seen by polling the members):")
-    block(_holder_rows(wanted, held, _client_view(lab, addresses), note=f"{victim} cut off"))
+    problems += _moved_away(lab, failure, wanted, "Moved in", f"with {victim} cut off", f"{victim} cut off",
+                            skip=[victim])
     step("Announcements on the wire (captured on the lab bridge):")
     block(_announcements(failure, moving, "the cut"))
     step("What a client pinging every address every 10 ms saw:")
@@ -265,13 +277,8 @@ def failing_check(lab, wanted, preferred):
          f"{', '.join(w.name for w in moving)} must move, the addresses that do not track it stay")
     move = dataplane.observe_move(lab, addresses, lambda: lab.member(victim).exec(["touch", CHECK_FLAG]), during,
                                   tag="demo-check")
-    held = dataplane.holders(lab, addresses)
-    problems = []
-    if move.seconds is None:
-        problems.append(f"with {CHECK} failing on {victim}, the addresses did not move as expected: {held}")
-    else:
-        step(f"With the check failing, moved in {move.seconds:.1f}s (as seen by polling the members):")
-    block(_holder_rows(wanted, held, _client_view(lab, addresses), note=f"{CHECK} failing on {victim}"))
+    problems = _moved_away(lab, move, wanted, "With the check failing, moved in", f"with {CHECK} failing on {victim}",
+                           f"{CHECK} failing on {victim}")
     step("What the client saw while the check failed:")
     block(_interruptions(move, wanted))
     step(f"{CHECK} passes again on {victim} (rm {CHECK_FLAG}): its addresses come back (preemption)")
