@@ -2,11 +2,12 @@
 
 Control plane (always; alone with --control-plane): a no-op per shared IP in accounts of 10, 1,000 and
 5,000 servers; the seed's 10 servers / 8 shared IPs as one `cluster` task against 8 `address` tasks at
-50 ms added per API call, cold and as a no-op re-run (tools/bench_cloud.py). Data plane (as root, in the lab): the
-role's converge and idempotent re-run times against a floor; for each timer profile of the role
-(tools/bench_profiles.py) the client's loss on hard failovers (v4, v6), on planned moves and failing checks and
-the time they take to settle, spurious transitions under load (a short soak), keepalived's CPU and the packets
-per second per address.
+50 ms added per API call, cold and as a no-op re-run (tools/bench_cloud.py); an `address` task failing on a refused
+connection beside a ping task (tools/bench_refused.py; alone: `python -m tools.bench_refused`, a few seconds). Data
+plane (as root, in the lab): the role's converge and idempotent re-run times against a floor; for each timer profile
+of the role (tools/bench_profiles.py) the client's loss on hard failovers (v4, v6), on planned moves and failing
+checks and the time they take to settle, spurious transitions under load (a short soak), keepalived's CPU and the
+packets per second per address.
 Every figure is the median of several runs, with min and max. Nothing here asserts a time.
 """
 
