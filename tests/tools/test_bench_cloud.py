@@ -66,9 +66,9 @@ def _report_input():
     cluster_task = {"latency_ms": 50, "servers": 10, "addresses": 8, "members_per_address": 3}
     cluster_task.update((f"{mode}_{kind}", dict(row)) for mode in MODES for kind in ("cold", "noop"))
     refused = {"runs": 2, "tasks": {"Ping, first use": _figures(0.85), "Address, refused, first use": _figures(1.31)}}
-    return {"refused": refused, "account_sweep": {"addresses": 8, "sizes": sizes,
+    return {"account_sweep": {"addresses": 8, "sizes": sizes,
                               "ratios": {"reads_per_address": 1.0, "kb_per_address": 1.0, "seconds": 1.25}},
-            "cluster_task": cluster_task}
+            "cluster_task": cluster_task, "refused": refused}
 
 
 def test_report_shows_the_sweep_ratio_and_both_ways_of_declaring():
