@@ -6,9 +6,11 @@ address both first on node01 and tracking a health check, a client probing each 
 realtime task, standing for another machine that load on this one does not slow down):
 
 - hard failover: node01's link cut (no goodbye), `--cuts` times; the client's longest silence, v4 and v6;
-- planned moves: a drain (the file the role's `drain` writes) and its undrain, a failing health check and
-  its recovery, `--moves` times each; the client's longest silence and the time until the move settled
-  (new holder has the address, the old one has dropped it: `ip monitor` in every member);
+- planned moves: a drain (the files the role's `drain` writes) and its undrain, a `move` of both addresses to
+  node02 (the role's offset files) and back, a failing health check (weight -253) and its recovery, and a
+  failing check of weight 0 (FAULT) and its recovery, `--moves` times each; the client's longest silence, the
+  time until the move settled (new holder has the address, the old one has dropped it: `ip monitor` in every
+  member) and any third member that took the address meanwhile;
 - quiet figures: keepalived's CPU per member and the packets per second on the wire per address
   (VRRP adverts, gratuitous ARPs and unsolicited NAs) over 20 s;
 - under load: a `--soak-minutes` soak of the profile (tools/soak.py), spurious transitions per hour.
@@ -33,26 +35,78 @@ MEMBERS = ["node01", "node02", "node03"]
 ADDRESSES = ["192.168.100.100", "fd00:100::100"]
 HOLDER, BACKUP = "node01", "node02"
 UNHEALTHY = "/run/fsip-bench-unhealthy"
-DRAIN = "/var/lib/keepalived-vip/drain"
+FAULTY = "/run/fsip-bench-faulty"  # the weight-0 check fails while it exists
+STATE_DIR = "/var/lib/keepalived-vip"
+DRAIN = f"{STATE_DIR}/drain"
+RUN_DIR = "/run/keepalived-vip"
+NAMES = [f"vip{i}" for i in range(len(ADDRESSES))]
 PROBE_MS = 5
 QUIET_SECONDS = 20
 LAB_NAME = os.environ.get("FSIP_BENCH_PROFILES_LAB", "benchp")
 
 
-def profiles():
+def _role_file(path):
     import yaml
 
-    defaults = yaml.safe_load((soak.ROOT / "roles/keepalived_vip/defaults/main.yml").read_text())
-    return defaults["keepalived_vip_timer_profiles"]
+    return yaml.safe_load((soak.ROOT / "roles/keepalived_vip" / path).read_text())
+
+
+def profiles():
+    return _role_file("defaults/main.yml")["keepalived_vip_timer_profiles"]
+
+
+FAULT_VALUE = _role_file("vars/main.yml")["__keepalived_vip_fault_value"]
 
 
 def role_vars(profile):
-    check = {"name": "health", "type": "script", "script": f"/usr/bin/test ! -e {UNHEALTHY}",
-             "interval": 1, "fall": 1, "rise": 1}
-    return {"keepalived_vip_interface": dataplane.LAB_INTERFACE, "keepalived_vip_checks": [check],
+    checks = [{"name": name, "type": "script", "script": f"/usr/bin/test ! -e {path}", "interval": 1, "fall": 1,
+               "rise": 1, **extra} for name, path, extra in (("health", UNHEALTHY, {}), ("fault", FAULTY, {"weight": 0}))]
+    return {"keepalived_vip_interface": dataplane.LAB_INTERFACE, "keepalived_vip_checks": checks,
             "keepalived_vip_timer_profile": profile,
-            "keepalived_vip_addresses": [{"name": f"vip{i}", "address": a, "preferred": [HOLDER], "track": ["health"]}
-                                         for i, a in enumerate(ADDRESSES)]}
+            "keepalived_vip_addresses": [{"name": name, "address": a, "preferred": [HOLDER], "track": ["health", "fault"]}
+                                         for name, a in zip(NAMES, ADDRESSES)]}
+
+
+def move_offsets(to):
+    """{member: offset} that the role's `move` writes to put both addresses (planned order MEMBERS) on `to`."""
+    from ansible_collections.failover.shared_ip.plugins.filter.vrrp import priorities, vrrp_move_offsets
+
+    plan = {"instances": [{"name": name, "order": MEMBERS, "priority": dict(zip(MEMBERS, priorities(len(MEMBERS))))}
+                          for name in NAMES]}
+    return vrrp_move_offsets(plan, NAMES[0], to)
+
+
+def _handover(files, fault, value):
+    """The role's tasks/handover.yml as one shell command on a holder: `fault` into the track files, wait until
+    keepalived's state of both addresses is FAULT (the role's notify script records it), then `value`."""
+    states = " && ".join(f"grep -qx FAULT {RUN_DIR}/{name}.state" for name in NAMES)
+    return (f"for f in {' '.join(files)}; do echo {fault} > $f; done; "
+            f"for i in $(seq 2000); do {states} && break; sleep 0.005; done; "
+            f"for f in {' '.join(files)}; do echo {value} > $f; done")
+
+
+def _move(lab, to):
+    """The role's `move` of both addresses: every member writes its offset files, then the holder of the
+    addresses, if it is no longer first, hands them over (tasks/handover.yml)."""
+    offsets = move_offsets(to)
+    first = to or MEMBERS[0]
+    holder = BACKUP if first == HOLDER else HOLDER
+    files = [f"{STATE_DIR}/{name}.offset" for name in NAMES]
+    for member in MEMBERS:
+        lab.member(member).exec("; ".join(f"echo {offsets[member]} > {f}" for f in files))
+    lab.member(holder).exec(_handover(files, FAULT_VALUE["offset"], offsets[holder]))
+
+
+def planned_actions(lab):
+    """(kind, kind back, act, undo) of each planned move, as the role's tasks do them."""
+    node = lab.member(HOLDER)
+    return (("drain", "undrain", lambda: node.exec(_handover([DRAIN], FAULT_VALUE["drain"], 1)),
+             lambda: node.exec(f"echo 0 > {DRAIN}")),
+            ("move", "move back", lambda: _move(lab, BACKUP), lambda: _move(lab, None)),
+            ("failing check", "check recovered", lambda: node.exec(f"touch {UNHEALTHY}"),
+             lambda: node.exec(f"rm -f {UNHEALTHY}")),
+            ("failing check, weight 0", "weight-0 check recovered", lambda: node.exec(f"touch {FAULTY}"),
+             lambda: node.exec(f"rm -f {FAULTY}")))
 
 
 class Watch:
@@ -86,6 +140,11 @@ class Watch:
             log.close()
 
 
+def strays(changes, address, new, old):
+    """How often a third member (neither `new` nor `old`) took `address`."""
+    return sum(1 for c in changes if c[2] == address and c[3] and c[1] not in (new, old))
+
+
 def settle_ms(changes, acted_at, address, new, old):
     """Milliseconds from the action until `new` had `address` and `old` had dropped it (None: not both)."""
     added = [c[0] for c in changes if c[1] == new and c[2] == address and c[3]]
@@ -109,7 +168,8 @@ def _observe(lab, watch, act, new, old, wait):
         results = {a: p.stop() for a, p in probes.items()}
     changes = watch.changes(acted_at - 0.01)
     return {a: {"loss_ms": r["longest_gap_ms"] if r.get("resumed") else None,
-                "settle_ms": settle_ms(changes, acted_at, a, new, old)} for a, r in results.items()}
+                "settle_ms": settle_ms(changes, acted_at, a, new, old), "strays": strays(changes, a, new, old)}
+            for a, r in results.items()}
 
 
 def _back_home(lab, profile):
@@ -141,9 +201,9 @@ def bench_profile(lab, profile, settings, cuts, moves, work):
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; see {work / f'converge-{profile}.log'}")
     _back_home(lab, profile)
     wait = max(1.0, 5 * advert + 0.5)
-    samples = {"hard failover": [], "drain": [], "undrain": [], "failing check": [], "check recovered": []}
-    node = lab.member(HOLDER)
-    total = cuts * (wait + 8) + moves * 4 * (wait + 2) + QUIET_SECONDS + 120
+    actions = planned_actions(lab)
+    samples = {"hard failover": [], **{kind: [] for action in actions for kind in action[:2]}}
+    total = cuts * (wait + 8) + moves * 2 * len(actions) * (wait + 3) + QUIET_SECONDS + 120
     watch = Watch(lab, work, int(total))
     try:
         figures = {"advert_int": advert, **quiet_figures(lab)}
@@ -157,12 +217,10 @@ def bench_profile(lab, profile, settings, cuts, moves, work):
             one = samples["hard failover"][-1]
             detail(f"{profile} hard failover {i + 1}/{cuts}: client lost "
                    + ", ".join(f"{a} {v['loss_ms']} ms" for a, v in one.items()))
-        for kind, back, act, undo in (
-                ("drain", "undrain", f"echo 1 > {DRAIN}", f"echo 0 > {DRAIN}"),
-                ("failing check", "check recovered", f"touch {UNHEALTHY}", f"rm -f {UNHEALTHY}")):
+        for kind, back, act, undo in actions:
             for i in range(moves):
-                samples[kind].append(_observe(lab, watch, lambda: node.exec(act), BACKUP, HOLDER, wait))
-                samples[back].append(_observe(lab, watch, lambda: node.exec(undo), HOLDER, BACKUP, wait + 1))
+                samples[kind].append(_observe(lab, watch, act, BACKUP, HOLDER, wait))
+                samples[back].append(_observe(lab, watch, undo, HOLDER, BACKUP, wait + 1))
                 _back_home(lab, profile)
                 detail(f"{profile} {kind} and back {i + 1}/{moves}: " + "; ".join(
                     f"{a} lost {samples[kind][-1][a]['loss_ms']}/{samples[back][-1][a]['loss_ms']} ms, settled "
@@ -206,16 +264,34 @@ def _series(samples, kind, address, key):
     return [s[address][key] for s in samples.get(kind, [])]
 
 
+PLANNED = ("drain", "undrain", "failing check", "check recovered")
+
+
+def kinds_report(results):
+    """One row per profile and planned move: loss and settle p50/p99, unsettled ones, third members' grabs."""
+    rows = []
+    for profile, r in results.items():
+        for kind, series in r["samples"].items():
+            if kind == "hard failover" or not series:
+                continue
+            loss = [s[a]["loss_ms"] for s in series for a in ADDRESSES]
+            settle = [s[a]["settle_ms"] for s in series for a in ADDRESSES]
+            rows.append([profile, kind, len(series), f"{pct(loss, 50)}/{pct(loss, 99)}",
+                         f"{pct(settle, 50)}/{pct(settle, 99)}", sum(1 for v in settle if v is None),
+                         sum(s[a].get("strays", 0) for s in series for a in ADDRESSES)])
+    return ("Planned moves per kind (v4 and v6 together; settled from the first file write, ms)\n"
+            + table(["profile", "kind", "n", "loss p50/p99", "settled p50/p99", "unsettled", "third member took it"],
+                    rows))
+
+
 def profiles_report(results):
     rows = []
     for profile, r in results.items():
         s = r["samples"]
         hard = [_series(s, "hard failover", a, "loss_ms") for a in ADDRESSES]
         hard = [f"{pct(values, 50)}/{pct(values, 99)}" for values in hard]
-        planned = [v for kind in ("drain", "undrain", "failing check", "check recovered") for a in ADDRESSES
-                   for v in _series(s, kind, a, "loss_ms")]
-        settle = [v for kind in ("drain", "undrain", "failing check", "check recovered") for a in ADDRESSES
-                  for v in _series(s, kind, a, "settle_ms")]
+        planned = [v for kind in PLANNED for a in ADDRESSES for v in _series(s, kind, a, "loss_ms")]
+        settle = [v for kind in PLANNED for a in ADDRESSES for v in _series(s, kind, a, "settle_ms")]
         missing = sum(1 for v in settle if v is None)
         soaked = r.get("soak")
         spurious = (f"{soaked['spurious_transitions'] * 60 / soaked['minutes']:.0f} "
@@ -248,6 +324,7 @@ def main(argv=None):
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=1)
     print(profiles_report(results))
+    print(kinds_report(results))
     return 0
 
 

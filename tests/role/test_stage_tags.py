@@ -48,13 +48,13 @@ def _ansible_playbook():
     return str(candidate) if candidate.exists() else shutil.which("ansible-playbook")
 
 
-def converge(lab, tmp_path, role_vars, *args):
+def converge(lab, tmp_path, role_vars, *args, playbook=PLAYBOOK):
     vars_file = tmp_path / ("vars-%d.json" % time.monotonic_ns())
     vars_file.write_text(json.dumps(role_vars))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
     started = time.monotonic()
-    proc = subprocess.run([_ansible_playbook(), "-i", str(lab.inventory), str(PLAYBOOK), "-e", "@%s" % vars_file,
+    proc = subprocess.run([_ansible_playbook(), "-i", str(lab.inventory), str(playbook), "-e", "@%s" % vars_file,
                            *args], capture_output=True, text=True, env=env, cwd=str(REPO), timeout=900, check=False)
     elapsed = time.monotonic() - started
     print("ansible-playbook %s: rc %d in %.1f s" % (" ".join(args) or "(whole role)", proc.returncode, elapsed))

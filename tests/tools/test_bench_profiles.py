@@ -1,6 +1,6 @@
 """The profile bench's derived figures (tools/bench_profiles.py): when a move settled, and the table."""
 
-from tools.bench_profiles import ADDRESSES, profiles, profiles_report, settle_ms
+from tools.bench_profiles import ADDRESSES, kinds_report, profiles, profiles_report, settle_ms, strays
 
 V4 = ADDRESSES[0]
 
@@ -9,6 +9,7 @@ def test_a_move_settles_when_the_new_holder_has_the_address_and_the_old_one_drop
     changes = [(10.05, "node02", V4, True), (10.2, "node01", V4, False), (11.0, "node03", V4, True)]
     assert settle_ms(changes, 10.0, V4, "node02", "node01") == 200.0
     assert settle_ms(changes[:1], 10.0, V4, "node02", "node01") is None  # the old holder still has it
+    assert strays(changes, V4, "node02", "node01") == 1  # node03 took it too
 
 
 def test_every_profile_of_the_role_is_benched():
@@ -29,3 +30,9 @@ def test_the_table_has_a_row_per_profile_with_p50_and_p99():
     row = report.splitlines()[-1].split()
     assert row[:4] == ["fastest", "20", "ms", "50.0/70.0"]
     assert "400.0/700.0 (2 unsettled)" in report and "30 (1 in 2 min)" in report and "98 + 2.3" in report
+
+
+def test_the_kinds_table_has_a_row_per_profile_and_kind():
+    samples = {"hard failover": [], "move": [{a: {"loss_ms": 12.0, "settle_ms": 150.0, "strays": 1} for a in ADDRESSES}]}
+    report = kinds_report({"default": {"samples": samples}})
+    assert report.splitlines()[-1].split() == ["default", "move", "1", "12.0/12.0", "150.0/150.0", "0", "2"]

@@ -1,0 +1,96 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planned moves on a real lab (testbed.lab): drain, undrain and move, as a user runs them.
+
+What a user looks at: which member carries each address, and keepalived's state of each instance on the
+member that gave an address up: BACKUP again after the moment of FAULT through which it handed the address
+over at once (tasks/handover.yml). Times are printed, not asserted.
+"""
+
+import os
+import pathlib
+import time
+
+import pytest
+
+from testbed.lab import Lab
+from tests.role.test_stage_tags import converge, sh
+
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+]
+
+NAME = os.environ.get("FSIP_ROLE_MOVES_LAB", "rmovetest")  # another name: two checkouts side by side
+PLANNED = pathlib.Path(__file__).resolve().parent / "lab_planned.yml"
+HANDOVER = "Put the instances of the addresses it holds in FAULT"
+WEB, API = "192.168.100.100", "192.168.100.101"
+ROLE_VARS = {
+    "keepalived_vip_interface": "host0",
+    "keepalived_vip_addresses": [
+        {"name": "web", "address": WEB + "/24", "preferred": ["node01"]},
+        {"name": "api", "address": API + "/24", "preferred": ["node02"]},
+    ],
+}
+PLANNED_PLACES = {WEB: ["node01"], API: ["node02"]}
+
+
+def planned(lab, tmp_path, action, hosts, **extra):
+    started = time.monotonic()
+    proc = converge(lab, tmp_path, dict(ROLE_VARS, planned_action=action, planned_hosts=hosts, **extra),
+                    playbook=PLANNED)
+    print("%s on %s: %.1f s" % (action, hosts, time.monotonic() - started))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    return proc
+
+
+def holders(lab, settle=3.0):
+    """{address: [members carrying it on host0]}, after `settle` seconds for any late takeover to show."""
+    time.sleep(settle)
+    seen = {member: sh(lab, member, "ip -br addr show host0") for member in lab.names}
+    return {address: [member for member, text in seen.items() if " %s/" % address in text] for address in (WEB, API)}
+
+
+def state(lab, member, name):
+    return sh(lab, member, "cat /run/keepalived-vip/%s.state" % name).strip()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with Lab(NAME, members=3) as running:
+        proc = converge(running, tmp_path_factory.mktemp("converge"), ROLE_VARS)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+        yield running
+
+
+def test_a_drained_member_hands_its_addresses_over_and_takes_them_back_when_undrained(lab, tmp_path):
+    assert holders(lab) == PLANNED_PLACES
+
+    proc = planned(lab, tmp_path, "drain", "node01")
+    assert HANDOVER in proc.stdout
+    assert holders(lab) == {WEB: ["node02"], API: ["node02"]}
+    assert state(lab, "node01", "web") == "BACKUP"  # back from its moment of FAULT, at priority 1
+
+    planned(lab, tmp_path, "undrain", "node01")
+    assert holders(lab) == PLANNED_PLACES
+    assert state(lab, "node01", "web") == "MASTER" and state(lab, "node02", "web") == "BACKUP"
+
+
+def test_a_move_puts_the_address_on_the_chosen_member_and_back(lab, tmp_path):
+    planned(lab, tmp_path, "move", "members", keepalived_vip_move={"address": "web", "to": "node03"})
+    assert holders(lab) == {WEB: ["node03"], API: ["node02"]}
+    assert state(lab, "node01", "web") == "BACKUP"
+
+    planned(lab, tmp_path, "move", "members", keepalived_vip_move={"address": "web"})
+    assert holders(lab) == PLANNED_PLACES
+    assert state(lab, "node03", "web") == "BACKUP"
+
+
+def test_with_every_member_drained_each_address_stays_on_one_member(lab, tmp_path):
+    for member in ("node02", "node03", "node01"):
+        planned(lab, tmp_path, "drain", member)
+    places = holders(lab)
+    assert [len(places[WEB]), len(places[API])] == [1, 1], places
+    assert "node01" not in places[WEB] + places[API]  # the last one drained handed over too
+
+    planned(lab, tmp_path, "undrain", "members")
+    assert holders(lab, settle=5.0) == PLANNED_PLACES
