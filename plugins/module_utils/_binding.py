@@ -7,6 +7,8 @@ a write that lost a race with another host is read again and retried after a pau
 until the address holds what this server asked for or the attempts are spent.
 """
 
+import time
+
 from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as plan
 from ansible_collections.failover.shared_ip.plugins.module_utils import _rules as rules
 from ansible_collections.failover.shared_ip.plugins.module_utils import _snapshot as read
@@ -23,7 +25,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._steps import S
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import names_of, server_ports
 from ansible_collections.failover.shared_ip.plugins.module_utils._retry import RetryPolicy
 
-SETTLE_SECONDS = 0.5
+SETTLE_SECONDS = 0.5     # at least; twice the longest read-to-write round of this run when that is longer
 
 
 def run(module):
@@ -42,12 +44,13 @@ def run(module):
     run_ = Run(module, params, me, rounds)
     fresh = True
     while True:
+        started = time.monotonic()
         snap = _binding_snapshot(cloud, snap, found["id"], me, fresh)
         fresh = False
         if snap is None:        # deleted meanwhile
             module.exit(run_.first, None, run_.taken, attempts=rounds.attempts)
         found = snap.address(found["id"])
-        run_.round(snap, found)
+        run_.round(snap, found, started)
 
 
 class Run:
@@ -63,17 +66,20 @@ class Run:
         self.taken = []
         self.own = None
         self.settled = False
+        self.window = 0.0
 
-    def round(self, snap, found):
-        """One round: decide, then exit (nothing to do, check mode) or write; returns to read again."""
+    def round(self, snap, found, started):
+        """One round (its read began at ``started``): decide, then exit (nothing to do, check mode) or write;
+        returns to read again."""
         module, attempts = self.module, self.rounds.attempts
         before, steps = decide(snap, self.params, self.me, found, self.own)
         self.first = self.first if self.first is not None else before
         if not steps and self.taken and self.params["state"] == "absent" and not self.settled:
             # Another host's write that started before ours may still land and put our port back
-            # (a PUT carries a whole list it read earlier): look once more after it had time to.
+            # (a PUT carries a whole list it read earlier): look once more after it had time to. Its
+            # read-to-write round is about as long as ours, longer on a loaded machine: wait for twice ours.
             self.settled = True
-            if self.rounds.pause(retry_after=SETTLE_SECONDS):
+            if self.rounds.pause(retry_after=max(SETTLE_SECONDS, 2 * self.window)):
                 return
         if not steps:
             module.exit(self.first, before, self.taken, attempts=attempts)
@@ -81,6 +87,7 @@ class Run:
         after, done = self._write(before, steps)
         if module.check_mode:
             module.exit(self.first, after, steps, attempts=attempts)
+        self.window = max(self.window, time.monotonic() - started)
         self.taken += done
         _remember(self.me, found["id"], done)
         for step in done:
