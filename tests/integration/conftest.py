@@ -99,7 +99,7 @@ class Play:
             env.pop(name, None)
         return env
 
-    def __call__(self, playbook, check=False, diff=False, inventory=None, forks=None, **extra):
+    def __call__(self, playbook, check=False, diff=False, inventory=None, forks=None, timeout=600, **extra):
         self.runs += 1
         out = self.tmp_path / ("result-%d.json" % self.runs)
         extra.update(identity_url=self.sim.identity_url, result_file=str(out),
@@ -114,7 +114,7 @@ class Play:
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=600, cwd=str(ROOT), check=False)
+        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=timeout, cwd=str(ROOT), check=False)
         if not out.exists():
             raise AssertionError("playbook %s wrote no result (rc %d)\n%s\n%s"
                                  % (playbook, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
