@@ -15,7 +15,7 @@ records already say that every holder is associated, the view is not asked at al
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.failover.shared_ip.plugins.module_utils._contract import POOL_SIZE, PlanError, is_uuid
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import POOL_SIZE, PlanError, is_uuid, labels
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import (
     DELETE_WITH_ADDRESS,
     Identity,
@@ -281,21 +281,33 @@ def _take_view(snap, address_id, ports):
 
 
 def read_holders(cloud, snap, addresses):
-    """One holder server of each address (every member carries its name label), for the rule that a
+    """A labelled holder of each address (every member carries its name label), for the rule that a
     name belongs to one shared IP. Read only before a name is given to an address, or to name both
-    sides of a refusal: one GET /ports?id=... and the servers not read yet, in parallel."""
-    wanted = {}
-    for addr in addresses:
-        ports = addr.get("port_ids") or []
-        if not ports or any(snap.holders.get(p) in snap.servers for p in ports):
-            continue
-        wanted[addr["id"]] = ports[0]
-    unknown = sorted(set(p for p in wanted.values() if p not in snap.holders))
-    if unknown:
-        snap.add_ports(cloud.ports(ids=unknown))
-    devices = sorted(set(snap.holders[p] for p in wanted.values() if p in snap.holders) - set(snap.servers))
-    snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
-    return snap
+    sides of a refusal: one GET /ports?id=... and the servers not read yet, in parallel. A holder
+    without the address's label (edited by hand, a port added outside) does not tell: the next port's
+    holder is read then, until one does or none is left."""
+    tried = set()
+    while True:
+        wanted = [_next_holder_port(snap, addr, tried) for addr in addresses]
+        wanted = sorted(set(p for p in wanted if p))
+        if not wanted:
+            return snap
+        tried.update(wanted)
+        unknown = [p for p in wanted if p not in snap.holders]
+        if unknown:
+            snap.add_ports(cloud.ports(ids=unknown))
+        devices = sorted(set(snap.holders[p] for p in wanted if p in snap.holders) - set(snap.servers))
+        snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
+
+
+def _next_holder_port(snap, addr, tried):
+    """The address's next port whose holder is still to read, or None once a read holder carries its
+    label (or every port was tried)."""
+    ports = addr.get("port_ids") or []
+    holders = [snap.servers.get(snap.holders.get(p)) for p in ports]
+    if any(addr["id"] in labels(s).values() for s in holders if s):
+        return None
+    return next((p for p, s in zip(ports, holders) if s is None and p not in tried), None)
 
 
 def read_by_id(cloud, address_id):
