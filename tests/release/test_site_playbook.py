@@ -91,3 +91,13 @@ def test_a_cluster_given_with_extra_vars_completes_the_inventory(installed, fake
     proc = _site(installed, inventory, "-e", f"@{extra}")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
     assert sorted(_shared_ips(fakecloud)) == ["shop", "shop6"]
+
+
+def test_an_address_password_in_the_inventory_is_never_printed(installed, fakecloud, tmp_path):
+    secret = "vrrp-Pa55-for-shop"
+    cluster = dict(USER_CLUSTER, shared_ips=[dict(USER_CLUSTER["shared_ips"][0], auth_pass=secret)])
+    inventory = _inventory(tmp_path / "inventory", fakecloud + "/v2.0", cluster)
+    proc = _site(installed, inventory, "-vvv")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    assert sorted(_shared_ips(fakecloud)) == ["shop"]
+    assert secret not in proc.stdout + proc.stderr
