@@ -127,6 +127,7 @@ def test_the_failure_moves_web_to_its_second_choice_and_the_client_sees_it(demo)
     assert silence["web"][3] == "ms" and silence["web"][4] == "yes", out
 
 
+@live
 def test_a_failing_check_moves_the_address_that_tracks_it_and_only_that_one(demo):
     _rc, out = demo
     during = {r[0]: (r[3], r[4]) for r in _rows(out, "With the check failing, moved in")}
