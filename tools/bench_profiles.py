@@ -36,26 +36,14 @@ ADDRESSES = ["192.168.100.100", "fd00:100::100"]
 HOLDER, BACKUP = "node01", "node02"
 UNHEALTHY = "/run/fsip-bench-unhealthy"
 FAULTY = "/run/fsip-bench-faulty"  # the weight-0 check fails while it exists
-STATE_DIR = "/var/lib/keepalived-vip"
-DRAIN = f"{STATE_DIR}/drain"
-RUN_DIR = "/run/keepalived-vip"
 NAMES = [f"vip{i}" for i in range(len(ADDRESSES))]
 PROBE_MS = 5
 QUIET_SECONDS = 20
 LAB_NAME = os.environ.get("FSIP_BENCH_PROFILES_LAB", "benchp")
 
 
-def _role_file(path):
-    import yaml
-
-    return yaml.safe_load((soak.ROOT / "roles/keepalived_vip" / path).read_text())
-
-
 def profiles():
-    return _role_file("defaults/main.yml")["keepalived_vip_timer_profiles"]
-
-
-FAULT_VALUE = _role_file("vars/main.yml")["__keepalived_vip_fault_value"]
+    return dataplane.role_file("defaults/main.yml")["keepalived_vip_timer_profiles"]
 
 
 def role_vars(profile):
@@ -76,32 +64,23 @@ def move_offsets(to):
     return vrrp_move_offsets(plan, NAMES[0], to)
 
 
-def _handover(files, fault, value):
-    """The role's tasks/handover.yml as one shell command on a holder: `fault` into the track files, wait until
-    keepalived's state of both addresses is FAULT (the role's notify script records it), then `value`."""
-    states = " && ".join(f"grep -qx FAULT {RUN_DIR}/{name}.state" for name in NAMES)
-    return (f"for f in {' '.join(files)}; do echo {fault} > $f; done; "
-            f"for i in $(seq 2000); do {states} && break; sleep 0.005; done; "
-            f"for f in {' '.join(files)}; do echo {value} > $f; done")
-
-
 def _move(lab, to):
     """The role's `move` of both addresses: every member writes its offset files, then the holder of the
     addresses, if it is no longer first, hands them over (tasks/handover.yml)."""
     offsets = move_offsets(to)
     first = to or MEMBERS[0]
     holder = BACKUP if first == HOLDER else HOLDER
-    files = [f"{STATE_DIR}/{name}.offset" for name in NAMES]
+    files = [f"{dataplane.STATE_DIR}/{name}.offset" for name in NAMES]
     for member in MEMBERS:
         lab.member(member).exec("; ".join(f"echo {offsets[member]} > {f}" for f in files))
-    lab.member(holder).exec(_handover(files, FAULT_VALUE["offset"], offsets[holder]))
+    lab.member(holder).exec(dataplane.handover(files, "offset", offsets[holder], NAMES))
 
 
 def planned_actions(lab):
     """(kind, kind back, act, undo) of each planned move, as the role's tasks do them."""
     node = lab.member(HOLDER)
-    return (("drain", "undrain", lambda: node.exec(_handover([DRAIN], FAULT_VALUE["drain"], 1)),
-             lambda: node.exec(f"echo 0 > {DRAIN}")),
+    return (("drain", "undrain", lambda: node.exec(dataplane.handover([dataplane.DRAIN], "drain", 1, NAMES)),
+             lambda: node.exec(f"echo 0 > {dataplane.DRAIN}")),
             ("move", "move back", lambda: _move(lab, BACKUP), lambda: _move(lab, None)),
             ("failing check", "check recovered", lambda: node.exec(f"touch {UNHEALTHY}"),
              lambda: node.exec(f"rm -f {UNHEALTHY}")),

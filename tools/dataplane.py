@@ -6,7 +6,31 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from tools.paths import ROOT
+
 LAB_INTERFACE = "host0"  # the members' interface on the lab bridge (the cluster network)
+# The role's files on a member: what its drain and move write, and the state its notify script records.
+STATE_DIR = "/var/lib/keepalived-vip"
+RUN_DIR = "/run/keepalived-vip"
+DRAIN = f"{STATE_DIR}/drain"
+
+
+def role_file(path):
+    """A YAML file of the role (defaults/main.yml, vars/main.yml), as data."""
+    import yaml
+
+    return yaml.safe_load((ROOT / "roles/keepalived_vip" / path).read_text())
+
+
+def handover(files, kind, value, names):
+    """The role's tasks/handover.yml as one shell command on a holder: the FAULT value of `kind` (drain,
+    offset: the role's __keepalived_vip_fault_value) into the track files, wait until keepalived's state of
+    every instance in `names` is FAULT (the role's notify script records it), then `value`."""
+    fault = role_file("vars/main.yml")["__keepalived_vip_fault_value"][kind]
+    states = " && ".join(f"grep -qx FAULT {RUN_DIR}/{name}.state" for name in names)
+    return (f"for f in {' '.join(files)}; do echo {fault} > $f; done; "
+            f"for i in $(seq 2000); do {states} && break; sleep 0.005; done; "
+            f"for f in {' '.join(files)}; do echo {value} > $f; done")
 
 
 def claims(lab, skip=()):

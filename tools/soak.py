@@ -11,8 +11,8 @@ client probes both addresses every 5 ms. A schedule, the same each minute, adds 
   :10, :30, :50  a realtime CPU hog (SCHED_FIFO, priority 50) on every core for 200-500 ms, inside a member,
        ended from outside by a realtime parent of priority 99
   :20  one member (any) frozen whole for 1-2 s (cgroup freezer: a paused VM)
-  :40  a legitimate move of node01's address, in turn: a hard cut of node01's link, a drain (the file the
-       role's drain writes), a failing health check; undone after 4 s
+  :40  a legitimate move of node01's address, in turn: a hard cut of node01's link, a drain (as the role's
+       drain does it: a moment of FAULT, then the lasting value), a failing health check; undone after 4 s
 
 Every address change on every member is recorded as it happens (`ip monitor` in each member's network
 namespace, outside the members' PID namespaces, so that a freeze does not stop it). Counted: transitions
@@ -51,8 +51,8 @@ from tools.table import table
 PLAYBOOK = ROOT / "tools" / "bench_role.yml"
 MEMBERS = ["node01", "node02", "node03"]
 ADDRESSES = {"192.168.100.100": "node01", "fd00:100::100": "node02"}  # address -> first choice
+NAMES = [f"vip{i}" for i in range(len(ADDRESSES))]
 UNHEALTHY = "/run/fsip-soak-unhealthy"
-DRAIN = "/var/lib/keepalived-vip/drain"
 PROBE_MS = 5
 HOG_PRIORITY = 50
 # The client's probes and the address monitors run realtime above the hog: they stand for other machines
@@ -66,8 +66,8 @@ MONITOR = re.compile(r"^\[(?P<ts>[^\]]+)\]\s+(?P<deleted>Deleted\s+)?\d+:\s+\S+\
 def role_vars(profile, overrides):
     check = {"name": "health", "type": "script", "script": f"/usr/bin/test ! -e {UNHEALTHY}",
              "interval": 1, "fall": 2, "rise": 1}
-    addresses = [{"name": f"vip{i}", "address": address, "preferred": [first], "track": ["health"]}
-                 for i, (address, first) in enumerate(ADDRESSES.items())]
+    addresses = [{"name": name, "address": address, "preferred": [first], "track": ["health"]}
+                 for name, (address, first) in zip(NAMES, ADDRESSES.items())]
     return {"keepalived_vip_interface": dataplane.LAB_INTERFACE, "keepalived_vip_checks": [check],
             "keepalived_vip_addresses": addresses, "keepalived_vip_timer_profile": profile, **overrides}
 
@@ -347,7 +347,8 @@ class Soak:
         kind = LEGIT[index % len(LEGIT)]
         node = self.lab.member("node01")
         acts = {"cut": (lambda: self.lab.cut_link("node01"), lambda: self.lab.restore_link("node01")),
-                "drain": (lambda: node.exec(f"echo 1 > {DRAIN}"), lambda: node.exec(f"echo 0 > {DRAIN}")),
+                "drain": (lambda: node.exec(dataplane.handover([dataplane.DRAIN], "drain", 1, NAMES)),
+                          lambda: node.exec(f"echo 0 > {dataplane.DRAIN}")),
                 "check": (lambda: node.exec(["touch", UNHEALTHY]), lambda: node.exec(["rm", "-f", UNHEALTHY]))}
         act, undo = acts[kind]
         self._event(kind, "node01", act, undo, hold=4.0)
