@@ -25,7 +25,7 @@ def test_the_default_profile_keeps_whole_second_vrrpv2_and_keepalived_scheduling
         assert keyword not in text
 
 
-@pytest.mark.parametrize("profile, advert", [("fast", "0.1"), ("fastest", "0.02")])
+@pytest.mark.parametrize("profile, advert", [("fast", "0.2"), ("fastest", "0.1")])
 def test_a_fast_profile_sets_subsecond_vrrpv3_and_a_realtime_vrrp_process(render, profile, advert):
     result, dest = render(dict(SAMPLE, keepalived_vip_timer_profile=profile))
     assert result.returncode == 0, result.stdout + result.stderr

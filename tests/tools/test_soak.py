@@ -107,5 +107,5 @@ def test_a_setting_must_name_a_role_variable():
 
 
 def test_the_soak_reads_the_advert_interval_of_the_profile_or_the_override():
-    assert soak.advert_int("fastest", {}) == 0.02 and soak.advert_int("default", {}) == 1.0
+    assert soak.advert_int("fastest", {}) == 0.1 and soak.advert_int("default", {}) == 1.0
     assert soak.advert_int("fastest", {"keepalived_vip_advert_int": 0.01}) == 0.01
