@@ -1,4 +1,5 @@
-"""failover.shared_ip.address_info and failover.shared_ip.auth through ansible-playbook."""
+"""failover.shared_ip.address_info (in-process and through ansible-playbook) and failover.shared_ip.auth
+(through ansible-playbook: no_log, the token fed to module_defaults)."""
 from __future__ import annotations
 
 import pytest
@@ -51,9 +52,9 @@ def test_address_info_refuses_unknown_network(play, cloud):
 
 
 @pytest.mark.parametrize("check", [True, False])
-def test_auth_feeds_the_token_to_later_tasks(play, cloud, check):
+def test_auth_feeds_the_token_to_later_tasks(playbook, cloud, check):
     cloud.reset_counters()
-    out = play("auth.yml", check=check)
+    out = playbook("auth.yml", check=check)
     auth = out["auth"]
     assert not auth.get("failed") and not auth["changed"]
     assert set(auth["auth"]) == {"auth_token", "tenant_id", "region", "network_url", "compute_url"}
@@ -68,8 +69,8 @@ def test_auth_feeds_the_token_to_later_tasks(play, cloud, check):
     assert auth["auth_token"] not in out["_stdout"] and "demo-api-key" not in out["_stdout"]
 
 
-def test_auth_with_password(play, cloud):
-    out = play("auth.yml", login={"username": "demo", "password": "demo-password"})
+def test_auth_with_password(playbook, cloud):
+    out = playbook("auth.yml", login={"username": "demo", "password": "demo-password"})
     assert out["auth"]["tenant_id"] == "123456" and not out["listed"].get("failed")
 
 
@@ -79,8 +80,8 @@ def test_auth_with_password(play, cloud):
      "parameters are mutually exclusive: api_key|password"),
     ({"username": "demo", "api_key": "demo-api-key", "region": "SYD"}, "the catalog has no"),
 ])
-def test_auth_refusals(play, cloud, login, message):
-    out = play("auth.yml", login=login)
+def test_auth_refusals(playbook, cloud, login, message):
+    out = playbook("auth.yml", login=login)
     assert out["auth"]["failed"] and message in out["auth"]["msg"]
     assert "wrong-key" not in out["_stdout"] and "demo-api-key" not in out["auth"]["msg"]
     if "401" in message:
