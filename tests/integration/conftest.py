@@ -152,12 +152,12 @@ class InProcess:
     def __init__(self, sim):
         self.sim = sim
 
-    def module(self, module, args, check=False, diff=False):
+    def module(self, module, args, check=False, diff=False, environment=None):
         captured = io.StringIO()
         output = SimpleNamespace(readouterr=lambda: SimpleNamespace(out=captured.getvalue()))
         env = dict((k, v) for k, v in os.environ.items() if k not in Play.UNSET)
         try:
-            with mock.patch.dict(os.environ, dict(env, **Play.ENV), clear=True), \
+            with mock.patch.dict(os.environ, dict(env, **dict(Play.ENV, **(environment or {}))), clear=True), \
                     contextlib.redirect_stdout(captured):
                 result = run(module, dict(args, _ansible_diff=diff), output, check=check)
         except Exception:  # pylint: disable=broad-except  # a crash, as Ansible reports it
@@ -180,6 +180,12 @@ class InProcess:
             return each(address_info, extra["queries"])
         if playbook == "binding.yml" and "target" not in extra:
             return {"localhost": each(binding, extra["bindings"], server="localhost")}
+        if playbook == "auth.yml":
+            login = self.module(auth_module, dict(defaults, **extra.get("login", {})), check)
+            if login.get("failed"):
+                return {"auth": login, "listed": {}}
+            return {"auth": login, "listed": self.module(address_info, dict(login["auth"], network="cluster-net", **defaults),
+                                                         check, environment={"RAX_USERNAME": "", "RAX_API_KEY": ""})}
         if playbook == "cluster.yml":
             return self.module(cluster, dict(defaults, **extra["cluster"]), check, diff)
         raise AssertionError("%s %s needs ansible-playbook: take the playbook fixture" % (playbook, sorted(extra)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from tests.integration.conftest import names
+from tests.integration.conftest import InProcess, names
 
 
 def converge(play, cloud, items, check=False, diff=False, **extra):
@@ -164,8 +164,8 @@ def test_absent_when_absent_is_no_change(play, cloud):
 
 
 def test_diff_shows_members_and_bindings(playbook, cloud):
-    """Through ansible-playbook: --diff shows the members to the user."""
-    ok(converge(playbook, cloud, [dict(WEB, servers=["node01", "node02"])])[0])
+    """Through ansible-playbook (the setup in-process): --diff shows the members to the user."""
+    ok(converge(InProcess(playbook.sim), cloud, [dict(WEB, servers=["node01", "node02"])])[0])
     out = playbook("address.yml", check=True, diff=True, shared_ips=[dict(WEB, servers=["node02", "node03"])])
     diff = out["results"][0]["diff"]
     assert diff["before"]["members"] == {

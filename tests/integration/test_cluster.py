@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import ROOT, InProcess
 
 NET = "cluster-net"
 ROLE_SPEC = ROOT / "roles" / "keepalived_vip" / "meta" / "argument_specs.yml"
@@ -227,8 +227,8 @@ def test_exclusive_deletes_only_this_clusters_unlisted_addresses(play, cloud):
 
 
 def test_diff_shows_each_address_before_and_after(playbook, cloud):
-    """Through ansible-playbook: --diff shows each address's members to the user."""
-    ok(run(playbook, cloud, cluster(["node01", "node02"], {"name": "web", "address": "192.168.100.100"}))[0])
+    """Through ansible-playbook (the setup in-process): --diff shows each address's members to the user."""
+    ok(run(InProcess(playbook.sim), cloud, cluster(["node01", "node02"], {"name": "web", "address": "192.168.100.100"}))[0])
     out, writes = run(playbook, cloud, cluster(["node02", "node03"], {"name": "web", "address": "192.168.100.100"}),
                       check=True, diff=True)
     assert writes == {}
