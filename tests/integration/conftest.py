@@ -10,7 +10,8 @@ this process with what the playbook gives it, milliseconds a task) and through a
 (`Play`: seconds a run). A test of what only Ansible does (its output with --diff, no_log, forks) takes
 `playbook` instead: ansible-playbook only. `make check` leaves out the tests marked `twin` here (the
 ansible-playbook twin of an in-process test, and a `playbook` test's run with the internal view served);
-`make test` runs them all.
+`make test` runs them all. The ansible-playbook twin runs with the internal view hidden only, and a
+`playbook` test sets up in-process only: the other runs would repeat what one of these already shows.
 """
 from __future__ import annotations
 
@@ -206,14 +207,31 @@ def playbook(sim, tmp_path):
     return Play(sim, tmp_path)
 
 
+def _repeats(params, fixtures):
+    """An ansible-playbook run that another run of the same test already covers: the internal view served
+    (the in-process run covers it: the view changes what the modules read, not what Ansible does), or the
+    setup of an ansible-playbook-only test done through ansible-playbook rather than in-process."""
+    through_ansible = params.get("play") == "ansible-playbook"
+    return through_ansible and (params.get("sim") == "served" or "playbook" in fixtures)
+
+
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Mark `twin` what make check may leave out: the ansible-playbook run of a test that also runs
-    in-process, and the internal view served for a test that runs through ansible-playbook only."""
+def pytest_collection_modifyitems(config, items):
+    """Leave out the runs that repeat another (_repeats), and mark `twin` what make check may leave out:
+    the ansible-playbook run of a test that also runs in-process, and the internal view served for a test
+    that runs through ansible-playbook only."""
+    kept, repeats = [], []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params or {}
+        if _repeats(params, item.fixturenames):
+            repeats.append(item)
+            continue
         if params.get("play") == "ansible-playbook" or ("playbook" in item.fixturenames and params.get("sim") == "served"):
             item.add_marker(pytest.mark.twin)
+        kept.append(item)
+    if repeats:
+        config.hook.pytest_deselected(items=repeats)
+        items[:] = kept
 
 
 def names(n):
