@@ -66,11 +66,18 @@ deps:
 
 # Before a commit: the three linters, then every test that needs no lab (marker `lab` left out)
 # on both cores, one file per worker. Prints its time; `make test` runs everything.
+# The integration tests (tests/integration) run their playbooks' modules in-process, in both modes of the
+# internal view; their ansible-playbook twins (marker `twin`) are left out, and the tests of what only
+# Ansible does run through ansible-playbook with the internal view hidden only. `make test` runs all of it.
 .PHONY: check
+# The linters run beside pytest (their output, kept aside, is printed after pytest's); either failing fails the check.
 check: venv
-	@start=$$(date +%s); rc=0; \
-	$(MAKE) --no-print-directory lint || rc=1; \
-	$(BIN)/python -m pytest tests -m "not lab" -n 2 --dist loadfile -p no:cacheprovider -q --durations=10 || rc=1; \
+	@start=$$(date +%s); rc=0; lintlog=$$(mktemp); \
+	$(MAKE) --no-print-directory -k lint >$$lintlog 2>&1 & lintpid=$$!; \
+	$(BIN)/python -m pytest tests -m "not lab and not twin" -n 2 --dist loadfile -p no:cacheprovider -q --durations=10 || rc=1; \
+	wait $$lintpid && lint=passed || { lint=FAILED; rc=1; }; \
+	echo "--- make lint (yamllint, ansible-lint, antsibull-docs), run beside pytest: $$lint ---"; \
+	cat $$lintlog; rm -f $$lintlog; \
 	echo "make check: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test: venv deps

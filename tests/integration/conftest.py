@@ -1,19 +1,36 @@
-"""One simulator per test module and mode of the internal view, a clean state per test, and `play` to run a
-real ansible-playbook.
+"""One simulator per test module and mode of the internal view, a clean state per test, and `play` to run
+one of the playbooks of tests/integration/playbooks.
 
-Every test that takes `sim` (or `cloud`, `play`) runs twice: with the internal view
+Every test that takes `sim` (or `cloud`, `play`, `playbook`) runs twice: with the internal view
 (`GET /ip_addresses/{id}/ports`) hidden, as tenants of the real cloud see it, and with it served
 (cloud-api.md section 3). The modules must work fully either way.
+
+A test that takes `play` runs its playbooks twice more: in-process (`InProcess`: each task's module run in
+this process with what the playbook gives it, milliseconds a task) and through a real ansible-playbook
+(`Play`: seconds a run). A test of what only Ansible does (its output with --diff, no_log, forks) takes
+`playbook` instead: ansible-playbook only. `make check` leaves out the tests marked `twin` here (the
+ansible-playbook twin of an in-process test, and a `playbook` test's run with the internal view served);
+`make test` runs them all. The ansible-playbook twin runs with the internal view hidden only, and a
+`playbook` test sets up in-process only: the other runs would repeat what one of these already shows.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
+
+from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, binding, cluster
+from ansible_collections.failover.shared_ip.plugins.modules import auth as auth_module
+from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import run
 
 from testbed.fakecloud import builtin, start
 from tests.integration.cloudcheck import CloudCheck
@@ -86,7 +103,12 @@ class Play:
 
     def env(self):
         env = dict(os.environ)
-        env.update({
+        env.update(self.ENV)
+        for name in self.UNSET:
+            env.pop(name, None)
+        return env
+
+    ENV = {
             "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
             "ANSIBLE_LOCALHOST_WARNING": "false",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
@@ -94,10 +116,8 @@ class Play:
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
             "RAX_USERNAME": "demo",
             "RAX_API_KEY": "demo-api-key",
-        })
-        for name in ("RAX_CREDENTIALS", "RAX_CREDS_FILE", "RAX_REGION", "RAX_PASSWORD"):
-            env.pop(name, None)
-        return env
+    }
+    UNSET = ("RAX_CREDENTIALS", "RAX_CREDS_FILE", "RAX_REGION", "RAX_PASSWORD")
 
     def __call__(self, playbook, check=False, diff=False, inventory=None, forks=None, timeout=600, **extra):
         self.runs += 1
@@ -124,9 +144,94 @@ class Play:
         return result
 
 
+class InProcess:
+    """What a playbook of tests/integration/playbooks registers, without ansible-playbook: each task's module
+    runs in this process (module_support.run) with the arguments the playbook would give it (its
+    module_defaults, the loop's item, --check and --diff) and the environment Play gives ansible-playbook.
+    A module that crashes is recorded as Ansible records it (failed, module_stderr) rather than raised."""
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def module(self, module, args, check=False, diff=False, environment=None):
+        captured = io.StringIO()
+        output = SimpleNamespace(readouterr=lambda: SimpleNamespace(out=captured.getvalue()))
+        env = dict((k, v) for k, v in os.environ.items() if k not in Play.UNSET)
+        try:
+            with mock.patch.dict(os.environ, dict(env, **dict(Play.ENV, **(environment or {}))), clear=True), \
+                    contextlib.redirect_stdout(captured):
+                result = run(module, dict(args, _ansible_diff=diff), output, check=check)
+        except Exception:  # pylint: disable=broad-except  # a crash, as Ansible reports it
+            return {"failed": True, "msg": "MODULE FAILURE", "module_stderr": traceback.format_exc()}
+        result.setdefault("changed", False)
+        return result
+
+    def __call__(self, playbook, check=False, diff=False, use_auth=False, **extra):
+        defaults = {"identity_url": self.sim.identity_url}
+        if use_auth:
+            defaults.update(self.module(auth_module, defaults, check=check)["auth"])
+
+        def each(module, items, **more):
+            return {"results": [self.module(module, dict(defaults, **dict(more, **item)), check, diff)
+                                for item in items]}
+
+        if playbook == "address.yml":
+            return each(address, extra["shared_ips"])
+        if playbook == "address_info.yml":
+            return each(address_info, extra["queries"])
+        if playbook == "binding.yml" and "target" not in extra:
+            return {"localhost": each(binding, extra["bindings"], server="localhost")}
+        if playbook == "auth.yml":
+            login = self.module(auth_module, dict(defaults, **extra.get("login", {})), check)
+            if login.get("failed"):
+                return {"auth": login, "listed": {}}
+            return {"auth": login, "listed": self.module(address_info, dict(login["auth"], network="cluster-net", **defaults),
+                                                         check, environment={"RAX_USERNAME": "", "RAX_API_KEY": ""})}
+        if playbook == "cluster.yml":
+            return self.module(cluster, dict(defaults, **extra["cluster"]), check, diff)
+        raise AssertionError("%s %s needs ansible-playbook: take the playbook fixture" % (playbook, sorted(extra)))
+
+
+ENGINES = {"in-process": lambda sim, tmp_path: InProcess(sim), "ansible-playbook": Play}
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def play(request, sim, tmp_path):
+    """Runs a playbook in-process and, as the test's `twin` (make test only), through ansible-playbook."""
+    return ENGINES[request.param](sim, tmp_path)
+
+
 @pytest.fixture
-def play(sim, tmp_path):
+def playbook(sim, tmp_path):
+    """ansible-playbook only: for what only Ansible does (its output, no_log, forks)."""
     return Play(sim, tmp_path)
+
+
+def _repeats(params, fixtures):
+    """An ansible-playbook run that another run of the same test already covers: the internal view served
+    (the in-process run covers it: the view changes what the modules read, not what Ansible does), or the
+    setup of an ansible-playbook-only test done through ansible-playbook rather than in-process."""
+    through_ansible = params.get("play") == "ansible-playbook"
+    return through_ansible and (params.get("sim") == "served" or "playbook" in fixtures)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Leave out the runs that repeat another (_repeats), and mark `twin` what make check may leave out:
+    the ansible-playbook run of a test that also runs in-process, and the internal view served for a test
+    that runs through ansible-playbook only."""
+    kept, repeats = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params or {}
+        if _repeats(params, item.fixturenames):
+            repeats.append(item)
+            continue
+        if params.get("play") == "ansible-playbook" or ("playbook" in item.fixturenames and params.get("sim") == "served"):
+            item.add_marker(pytest.mark.twin)
+        kept.append(item)
+    if repeats:
+        config.hook.pytest_deselected(items=repeats)
+        items[:] = kept
 
 
 def names(n):

@@ -1,9 +1,10 @@
-"""failover.shared_ip.address through ansible-playbook against the simulator, checked with plain HTTP."""
+"""failover.shared_ip.address in-process and through ansible-playbook (conftest `play`) against the simulator,
+checked with plain HTTP."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from tests.integration.conftest import names
+from tests.integration.conftest import InProcess, names
 
 
 def converge(play, cloud, items, check=False, diff=False, **extra):
@@ -162,9 +163,10 @@ def test_absent_when_absent_is_no_change(play, cloud):
     assert writes == {}
 
 
-def test_diff_shows_members_and_bindings(play, cloud):
-    ok(converge(play, cloud, [dict(WEB, servers=["node01", "node02"])])[0])
-    out = play("address.yml", check=True, diff=True, shared_ips=[dict(WEB, servers=["node02", "node03"])])
+def test_diff_shows_members_and_bindings(playbook, cloud):
+    """Through ansible-playbook (the setup in-process): --diff shows the members to the user."""
+    ok(converge(InProcess(playbook.sim), cloud, [dict(WEB, servers=["node01", "node02"])])[0])
+    out = playbook("address.yml", check=True, diff=True, shared_ips=[dict(WEB, servers=["node02", "node03"])])
     diff = out["results"][0]["diff"]
     assert diff["before"]["members"] == {
         "node01": {"port_id": cloud.port_of("node01"), "associated": True},

@@ -1,8 +1,9 @@
 """Bad input, table-driven: every case fails before any write, with a message naming the option and value.
 
 All cases run in ONE generated playbook (a task per case, ignore_errors, register) after one setup
-play, so the table costs two ansible-playbook runs. Between cases the playbook sends a marker request
-(`GET /_marker/<n>`, a path the simulator answers 404 and logs), so the simulator's request log tells
+play, so the table costs two ansible-playbook runs; and, first, each case's module in-process (conftest
+`InProcess`, what `make check` runs; the ansible-playbook run is its `twin`). Between cases a marker request
+(`GET /_marker/<n>`, a path the simulator answers 404 and logs) is sent, so the simulator's request log tells
 exactly which case made which call: each case is then asserted on its own (one pytest item per case)
 for: failed, message names the option and the value (and, for identity conflicts, both sides), no
 traceback or module output junk, and zero writes.
@@ -16,13 +17,16 @@ import json
 import re
 
 import pytest
+import requests
 import yaml
 
+from ansible_collections.failover.shared_ip.plugins.modules import address, address_info, auth, binding, cluster
 from testbed.fakecloud import SERVICENET_ID, start
 from tests.integration.cloudcheck import CloudCheck
-from tests.integration.conftest import Play, lab_fixture
+from tests.integration.conftest import InProcess, Play, lab_fixture
 
-MODULES = ("address", "binding", "address_info", "auth", "cluster")
+MODULE_OF = {"address": address, "binding": binding, "address_info": address_info, "auth": auth, "cluster": cluster}
+MODULES = tuple(MODULE_OF)
 
 # What every module needs besides the bad option, so that only the bad option is wrong.
 BASE = {
@@ -267,14 +271,24 @@ def _per_case_calls(log, count):
     return calls
 
 
-def run_table(tmp):
+def _in_process(play, cases, sim_url):
+    """Every case's module in this process, a marker request after each; what each registered."""
+    results = []
+    for n, (module, args) in enumerate(cases):
+        results.append(play.module(MODULE_OF[module], dict({"identity_url": play.sim.identity_url}, **args)))
+        requests.get("%s/_marker/%d" % (sim_url, n), timeout=10)
+    return {"results": results}
+
+
+def run_table(tmp, engine):
     """Start a simulator (internal view hidden, as tenants of the real cloud see it: the refusals come
-    before any write, so one mode is enough), set the cloud up, run every case in one playbook."""
+    before any write, so one mode is enough), set the cloud up, run every case: in-process, or in one
+    playbook."""
     sim = start(port=0, fixture=lab_fixture(), internal_view=False)
     try:
         cloud = CloudCheck(sim.url)
         cloud.reset_state()
-        play = Play(sim, tmp)
+        play = InProcess(sim) if engine == "in-process" else Play(sim, tmp)
         setup = play("address.yml", shared_ips=SETUP)
         failed = [r.get("msg") for r in setup["results"] if r.get("failed")]
         assert not failed, "the setup failed: %s" % failed
@@ -284,26 +298,30 @@ def run_table(tmp):
         ids["www"], ids["www-address"] = www["id"], www["address"]
         cases = [(p.values[0], _fill(p.values[1], ids, sim.url)) for p in CASES]
         cloud.reset_counters()
-        # One playbook holds every case: its bound grows with them (a loaded machine takes seconds a task).
-        out = play(str(_playbook(tmp / "bad-input.yml", cases, sim.identity_url, sim.url)), timeout=15 * len(cases))
+        if engine == "in-process":
+            out = _in_process(play, cases, sim.url)
+        else:
+            # One playbook holds every case: its bound grows with them (a loaded machine takes seconds a task).
+            out = play(str(_playbook(tmp / "bad-input.yml", cases, sim.identity_url, sim.url)), timeout=15 * len(cases))
         calls = _per_case_calls(cloud.sim("GET", "log"), len(cases))
         return {"results": out["results"], "calls": calls, "ids": ids, "sim_url": sim.url}
     finally:
         sim.stop()
 
 
-@pytest.fixture(scope="module")
-def bad_input_run(tmp_path_factory, worker_id):
-    """The table's one run. Under pytest-xdist the cases spread over the workers: the first worker to get
-    here runs the table, the others wait for its results (a file beside their temporary directories)."""
+@pytest.fixture(scope="module", params=["in-process", pytest.param("ansible-playbook", marks=pytest.mark.twin)])
+def bad_input_run(request, tmp_path_factory, worker_id):
+    """The table's one run per engine. Under pytest-xdist the cases spread over the workers: the first worker
+    to get here runs the table, the others wait for its results (a file beside their temporary directories)."""
+    engine = request.param
     tmp = tmp_path_factory.mktemp("bad-input")
     if worker_id == "master":
-        return run_table(tmp)
-    shared = tmp_path_factory.getbasetemp().parent / "bad-input-results.json"
+        return run_table(tmp, engine)
+    shared = tmp_path_factory.getbasetemp().parent / ("bad-input-results-%s.json" % engine)
     with open(str(shared) + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not shared.exists():
-            shared.write_text(json.dumps(run_table(tmp)))
+            shared.write_text(json.dumps(run_table(tmp, engine)))
         return json.loads(shared.read_text())
 
 

@@ -1,4 +1,5 @@
-"""failover.shared_ip.cluster through ansible-playbook against the simulator, checked with plain HTTP:
+"""failover.shared_ip.cluster in-process and through ansible-playbook (conftest `play`) against the simulator,
+checked with plain HTTP:
 the check / real / repeat triplet, grow, shrink, exclusive delete, diff, a failure half-way, and the
 returned addresses taken by the role as they are."""
 from __future__ import annotations
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import ROOT, InProcess
 
 NET = "cluster-net"
 ROLE_SPEC = ROOT / "roles" / "keepalived_vip" / "meta" / "argument_specs.yml"
@@ -225,9 +226,10 @@ def test_exclusive_deletes_only_this_clusters_unlisted_addresses(play, cloud):
     triplet(play, cloud, cluster(servers, *kept, exclusive=True), verify)
 
 
-def test_diff_shows_each_address_before_and_after(play, cloud):
-    ok(run(play, cloud, cluster(["node01", "node02"], {"name": "web", "address": "192.168.100.100"}))[0])
-    out, writes = run(play, cloud, cluster(["node02", "node03"], {"name": "web", "address": "192.168.100.100"}),
+def test_diff_shows_each_address_before_and_after(playbook, cloud):
+    """Through ansible-playbook (the setup in-process): --diff shows each address's members to the user."""
+    ok(run(InProcess(playbook.sim), cloud, cluster(["node01", "node02"], {"name": "web", "address": "192.168.100.100"}))[0])
+    out, writes = run(playbook, cloud, cluster(["node02", "node03"], {"name": "web", "address": "192.168.100.100"}),
                       check=True, diff=True)
     assert writes == {}
     diff = out["diff"]

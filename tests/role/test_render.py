@@ -45,9 +45,41 @@ def keepalived_version():
     return tuple(int(part) for part in re.search(r"v(\d+)\.(\d+)\.(\d+)", out.stderr + out.stdout).groups())
 
 
-def test_sample_cluster_renders_and_passes_keepalived_config_test(render):
-    result, dest = render(SAMPLE)
-    assert result.returncode == 0, result.stdout + result.stderr
+RUNNING = "# the running configuration\n"
+
+BAD_INPUTS = {
+    "router-id": ({"keepalived_vip_addresses": ADDRESSES[:2] + [
+        dict(ADDRESSES[0], name="web2", router_id=7), dict(ADDRESSES[1], name="api2", address="192.0.2.102", router_id=7)]},
+        "keepalived_vip_addresses[3].router_id: 7 (api2) is already used on interface eth0 by web2"),
+    "address": ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.300"}]},
+                "keepalived_vip_addresses[0].address: '192.0.2.300' (web) is not an IPv4 or IPv6 address"),
+    "preferred": ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.100", "preferred": ["node09"]}]},
+                  "keepalived_vip_addresses[0].preferred: 'node09' (web) is not a member "
+                  "(keepalived_vip_members: localhost, peer1, peer2)"),
+    "password": ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.100", "auth_pass": "much-too-long"}]},
+                 "auth_pass of web: 1 to 8 printable ASCII characters without spaces (value not shown)"),
+    "not-a-member": ({"keepalived_vip_members": ["peer1", "peer2"]},
+                     "keepalived_vip_members: this host localhost is not a member (peer1, peer2)"),
+    "untracked-check": ({"keepalived_vip_checks": CHECKS + [{"name": "spare", "type": "process", "process": "sshd"}]},
+                        "keepalived_vip_checks[4].name: check 'spare' is tracked by no address (add it to the track "
+                        "list of an item of keepalived_vip_addresses, or remove it)"),
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(render):
+    """The sample, a configuration keepalived rejects, and every bad input: one ansible-playbook run."""
+    cases = {"sample": {"vars": SAMPLE},
+             "rejected": {"vars": dict(SAMPLE, keepalived_vip_instance_extra=["no_such_keyword 1"]), "existing": RUNNING}}
+    cases.update(("bad-" + name, {"vars": dict(SAMPLE, **override), "existing": RUNNING})
+                 for name, (override, _message) in BAD_INPUTS.items())
+    return render(cases)
+
+
+def test_sample_cluster_renders_and_passes_keepalived_config_test(rendered):
+    outcome = rendered.outcomes["sample"]
+    assert not outcome.failed, outcome.__dict__
+    dest = outcome.dest
     text = dest.read_text()
     assert text.startswith("#\n# Ansible managed")
     assert "script_user nobody" in text  # written as asked; only the validation copy runs scripts as root
@@ -79,61 +111,36 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(render):
     assert dest.stat().st_mode & 0o077 == 0
 
 
-def test_a_config_keepalived_rejects_never_replaces_the_old_one(render, tmp_path):
-    dest = tmp_path / "keepalived.conf"
-    dest.write_text("# the running configuration\n")
-    sample = dict(SAMPLE, keepalived_vip_instance_extra=["no_such_keyword 1"])
-    result, dest = render(sample, dest)
-    assert result.returncode != 0
-    assert "failed to validate" in result.stdout
-    assert "Unknown keyword 'no_such_keyword'" in result.stdout
-    assert dest.read_text() == "# the running configuration\n"
+
+def test_a_config_keepalived_rejects_never_replaces_the_old_one(rendered):
+    outcome = rendered.outcomes["rejected"]
+    assert outcome.failed and outcome.task == "Render and validate like tasks/configure.yml"
+    assert "failed to validate" in outcome.msg
+    assert "Unknown keyword 'no_such_keyword'" in outcome.msg
+    assert outcome.dest.read_text() == RUNNING
 
 
-BAD_INPUTS = [
-    ({"keepalived_vip_addresses": ADDRESSES[:2] + [dict(ADDRESSES[0], name="web2", router_id=7),
-                                                   dict(ADDRESSES[1], name="api2", address="192.0.2.102", router_id=7)]},
-     "keepalived_vip_addresses[3].router_id: 7 (api2) is already used on interface eth0 by web2"),
-    ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.300"}]},
-     "keepalived_vip_addresses[0].address: '192.0.2.300' (web) is not an IPv4 or IPv6 address"),
-    ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.100", "preferred": ["node09"]}]},
-     "keepalived_vip_addresses[0].preferred: 'node09' (web) is not a member "
-     "(keepalived_vip_members: localhost, peer1, peer2)"),
-    ({"keepalived_vip_addresses": [{"name": "web", "address": "192.0.2.100", "auth_pass": "much-too-long"}]},
-     "auth_pass of web: 1 to 8 printable ASCII characters without spaces (value not shown)"),
-    ({"keepalived_vip_members": ["peer1", "peer2"]},
-     "keepalived_vip_members: this host localhost is not a member (peer1, peer2)"),
-    ({"keepalived_vip_checks": CHECKS + [{"name": "spare", "type": "process", "process": "sshd"}]},
-     "keepalived_vip_checks[4].name: check 'spare' is tracked by no address (add it to the track list of an item "
-     "of keepalived_vip_addresses, or remove it)"),
-]
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_stops_in_preflight_before_any_change(rendered, case):
+    outcome, message = rendered.outcomes["bad-" + case], BAD_INPUTS[case][1]
+    assert outcome.failed
+    assert outcome.task == "Check the input"  # stopped in preflight, before rendering
+    assert message in outcome.msg
+    assert "much-too-long" not in outcome.msg and "much-too-long" not in rendered.stdout
+    assert outcome.dest.read_text() == RUNNING
 
 
-@pytest.mark.parametrize("override,message", BAD_INPUTS, ids=["router-id", "address", "preferred", "password",
-                                                              "not-a-member", "untracked-check"])
-def test_bad_input_stops_in_preflight_before_any_change(render, tmp_path, override, message):
-    dest = tmp_path / "keepalived.conf"
-    dest.write_text("# the running configuration\n")
-    result, dest = render(dict(SAMPLE, **override), dest)
-    assert result.returncode != 0
-    assert message in result.stdout
-    assert "much-too-long" not in result.stdout
-    assert "Check the input" in result.stdout  # stopped in preflight, before rendering
-    assert dest.read_text() == "# the running configuration\n"
-
-
-def test_an_interface_this_member_lacks_is_named_with_the_ones_it_has(render, tmp_path):
+def test_an_interface_this_member_lacks_is_named_with_the_ones_it_has(render):
     """localhost's own facts (gathered by preflight) hold no interface nosuch0; the peers have no facts at all and
-    keep the hint to set their unicast source."""
-    dest = tmp_path / "keepalived.conf"
-    dest.write_text("# the running configuration\n")
-    result, dest = render(dict(SAMPLE, keepalived_vip_interface="nosuch0", keepalived_vip_unicast_src={}), dest)
-    assert result.returncode != 0
+    keep the hint to set their unicast source (keepalived_vip_unicast_src={} for every host: an extra var)."""
+    run = render({"nosuch0": {"vars": dict(SAMPLE, keepalived_vip_interface="nosuch0"), "existing": RUNNING}},
+                 extra_vars={"keepalived_vip_unicast_src": {}})
+    outcome = run.outcomes["nosuch0"]
+    assert outcome.failed and outcome.task == "Check the input"
     found = re.search(r"keepalived_vip_interface: nosuch0 does not exist on member localhost \(its interfaces: ([^)]*)\)",
-                      result.stdout)
-    assert found, result.stdout[-3000:]
+                      outcome.msg)
+    assert found, outcome.msg
     assert "lo" in found.group(1).split(", ")
-    assert "member localhost has no IPv4 unicast source" not in result.stdout
-    assert "member peer1 has no IPv4 unicast source on nosuch0 (set keepalived_vip_unicast_src for it)" in result.stdout
-    assert "Check the input" in result.stdout
-    assert dest.read_text() == "# the running configuration\n"
+    assert "member localhost has no IPv4 unicast source" not in outcome.msg
+    assert "member peer1 has no IPv4 unicast source on nosuch0 (set keepalived_vip_unicast_src for it)" in outcome.msg
+    assert outcome.dest.read_text() == RUNNING

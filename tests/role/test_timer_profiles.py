@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.role.test_render import SAMPLE, instance
+from tests.role.test_render import RUNNING, SAMPLE, instance
 
 
 def global_defs(text):
@@ -15,10 +15,33 @@ def global_defs(text):
     return match.group(1)
 
 
-def test_the_default_profile_keeps_whole_second_vrrpv2_and_keepalived_scheduling(render):
-    result, dest = render(SAMPLE)
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = dest.read_text()
+MINE = {"advert_int": 0.5, "vrrp_version": 3, "garp_master_refresh": 5, "rt_priority": 10, "no_swap": False,
+        "rlimit_rttime": 0, "max_auto_priority": 0}
+CASES = {
+    "default": {"vars": SAMPLE},
+    "fast": {"vars": dict(SAMPLE, keepalived_vip_timer_profile="fast")},
+    "fastest": {"vars": dict(SAMPLE, keepalived_vip_timer_profile="fastest")},
+    "alone-wins": {"vars": dict(SAMPLE, keepalived_vip_timer_profile="fastest", keepalived_vip_rt_priority=0,
+                                keepalived_vip_advert_int=0.05, keepalived_vip_max_auto_priority=-1)},
+    "mine": {"vars": dict(SAMPLE, keepalived_vip_timer_profile="mine", keepalived_vip_timer_profiles={"mine": MINE})},
+    "unknown": {"vars": dict(SAMPLE, keepalived_vip_timer_profile="ludicrous"), "existing": RUNNING},
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(render):
+    """Every profile case of this file: one ansible-playbook run."""
+    return render(CASES)
+
+
+def rendered_text(rendered, case):
+    outcome = rendered.outcomes[case]
+    assert not outcome.failed, outcome.__dict__
+    return outcome.dest.read_text()
+
+
+def test_the_default_profile_keeps_whole_second_vrrpv2_and_keepalived_scheduling(rendered):
+    text = rendered_text(rendered, "default")
     assert "advert_int 1\n" in instance(text, "web") and "version 2\n" in instance(text, "web")
     assert "vrrp_garp_master_refresh 1\n" in global_defs(text)
     for keyword in ("vrrp_rt_priority", "vrrp_no_swap", "vrrp_rlimit_rttime", "max_auto_priority"):
@@ -26,10 +49,8 @@ def test_the_default_profile_keeps_whole_second_vrrpv2_and_keepalived_scheduling
 
 
 @pytest.mark.parametrize("profile, advert", [("fast", "0.2"), ("fastest", "0.1")])
-def test_a_fast_profile_sets_subsecond_vrrpv3_and_a_realtime_vrrp_process(render, profile, advert):
-    result, dest = render(dict(SAMPLE, keepalived_vip_timer_profile=profile))
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = dest.read_text()
+def test_a_fast_profile_sets_subsecond_vrrpv3_and_a_realtime_vrrp_process(rendered, profile, advert):
+    text = rendered_text(rendered, profile)
     for name in ("web", "api6"):
         assert f"advert_int {advert}\n" in instance(text, name) and "version 3\n" in instance(text, name)
     defs = global_defs(text)
@@ -37,31 +58,21 @@ def test_a_fast_profile_sets_subsecond_vrrpv3_and_a_realtime_vrrp_process(render
     assert "max_auto_priority" not in defs
 
 
-def test_a_setting_given_alone_wins_over_the_profile(render):
-    result, dest = render(dict(SAMPLE, keepalived_vip_timer_profile="fastest", keepalived_vip_rt_priority=0,
-                               keepalived_vip_advert_int=0.05, keepalived_vip_max_auto_priority=-1))
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = dest.read_text()
+def test_a_setting_given_alone_wins_over_the_profile(rendered):
+    text = rendered_text(rendered, "alone-wins")
     assert "advert_int 0.05\n" in instance(text, "web")
     assert "vrrp_rt_priority" not in text and "vrrp_no_swap\n" in text
     assert "max_auto_priority -1\n" in global_defs(text)
 
 
-def test_a_profile_of_ones_own_is_used_by_name(render):
-    mine = {"advert_int": 0.5, "vrrp_version": 3, "garp_master_refresh": 5, "rt_priority": 10, "no_swap": False,
-            "rlimit_rttime": 0, "max_auto_priority": 0}
-    result, dest = render(dict(SAMPLE, keepalived_vip_timer_profile="mine",
-                               keepalived_vip_timer_profiles={"mine": mine}))
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = dest.read_text()
+def test_a_profile_of_ones_own_is_used_by_name(rendered):
+    text = rendered_text(rendered, "mine")
     assert "advert_int 0.5\n" in instance(text, "web")
     assert "vrrp_rt_priority 10\n" in text and "vrrp_garp_master_refresh 5\n" in text
 
 
-def test_an_unknown_profile_fails_naming_it_and_the_known_ones(render, tmp_path):
-    dest = tmp_path / "keepalived.conf"
-    dest.write_text("# the running configuration\n")
-    result, dest = render(dict(SAMPLE, keepalived_vip_timer_profile="ludicrous"), dest)
-    assert result.returncode != 0
-    assert "keepalived_vip_timer_profile: no profile named 'ludicrous' (known: default, fast, fastest)" in result.stdout
-    assert dest.read_text() == "# the running configuration\n"
+def test_an_unknown_profile_fails_naming_it_and_the_known_ones(rendered):
+    outcome = rendered.outcomes["unknown"]
+    assert outcome.failed
+    assert "keepalived_vip_timer_profile: no profile named 'ludicrous' (known: default, fast, fastest)" in outcome.msg
+    assert outcome.dest.read_text() == RUNNING
