@@ -1,6 +1,7 @@
 """The HTTP layer: a ThreadingHTTPServer that parses requests, applies faults, runs routes, logs."""
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,6 +143,13 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        """A client that hung up before its answer (its own timeout, on a loaded machine) is not an error of
+        the simulator's: no traceback for it. Anything else is printed as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Simulator:

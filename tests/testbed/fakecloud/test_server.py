@@ -1,5 +1,6 @@
 """The HTTP layer (server.py) end to end: the documented flow of cloud-api.md section 5 over HTTP, and the
 quirk that answers versions as strings."""
+from testbed.fakecloud.server import Simulator
 from tests.testbed.fakecloud.helpers import SHARE, faults, port_id, server_id, sim_call
 
 MEMBERS = ["node01", "node02", "node03"]
@@ -64,3 +65,16 @@ def test_versions_as_strings_quirk(api):
     assert [ip["version"] for ip in listed] == ["4"]
     sim_call(api, "DELETE", "faults")
     assert api.net("GET", "/ip_addresses/" + created["id"]).json()["ip_address"]["version"] == 4
+
+
+def test_a_client_that_hung_up_leaves_no_traceback_and_other_errors_still_do(capsys):
+    sim = Simulator(port=0)
+    try:
+        for error, printed in ((BrokenPipeError(32, "Broken pipe"), False), (ValueError("a bug"), True)):
+            try:
+                raise error
+            except Exception:  # pylint: disable=broad-except
+                sim.httpd.handle_error(None, ("127.0.0.1", 40000))
+            assert ("Traceback" in capsys.readouterr().err) is printed, error
+    finally:
+        sim.stop()
