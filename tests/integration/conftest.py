@@ -109,13 +109,13 @@ class Play:
         return env
 
     ENV = {
-            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "false",
-            "RAX_USERNAME": "demo",
-            "RAX_API_KEY": "demo-api-key",
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "RAX_USERNAME": "demo",
+        "RAX_API_KEY": "demo-api-key",
     }
     UNSET = ("RAX_CREDENTIALS", "RAX_CREDS_FILE", "RAX_REGION", "RAX_PASSWORD")
 

@@ -51,7 +51,7 @@ def render(tmp_path_factory):
         recorded = workdir / "outcomes.json"
         plays.append({"name": "Keep the outcomes for the test", "hosts": "localhost", "gather_facts": False, "tasks": [
             {"name": "Write them", "ansible.builtin.copy": {"content": "{{ render_outcomes | to_json }}",
-                                                         "dest": str(recorded), "mode": "0600"}}]})
+                                                            "dest": str(recorded), "mode": "0600"}}]})
         playbook = workdir / "render-cases.yml"
         playbook.write_text(json.dumps(plays))
         cmd = [_playbook_bin(), "-i", str(HERE / "inventory.yml"), str(playbook)]

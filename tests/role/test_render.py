@@ -111,7 +111,6 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(rendered):
     assert dest.stat().st_mode & 0o077 == 0
 
 
-
 def test_a_config_keepalived_rejects_never_replaces_the_old_one(rendered):
     outcome = rendered.outcomes["rejected"]
     assert outcome.failed and outcome.task == "Render and validate like tasks/configure.yml"
