@@ -108,6 +108,7 @@ def test_ten_hosts_at_once(playbook, cloud, web, tmp_path, capsys):
             # The cloud keeps at least one port: the last host's stays (disassociated, still labelled).
             assert set(members.values()) == {"none"}
             assert len(members) == 1
+            assert cloud.labels("web") == dict((n, web) for n in members), "the last member keeps the name"
             assert all(cloud.associated(n) == [] for n in names(10))
         if number == 4:
             assert writes == {} and not any(r["changed"] for r in results.values())
