@@ -68,7 +68,8 @@ deps:
 # on both cores, one file per worker. Prints its time; `make test` runs everything.
 # The integration tests (tests/integration) run their playbooks' modules in-process, in both modes of the
 # internal view; their ansible-playbook twins (marker `twin`) are left out, and the tests of what only
-# Ansible does run through ansible-playbook with the internal view hidden only. `make test` runs all of it.
+# Ansible does run through ansible-playbook with the internal view hidden only. `make test` adds the twins
+# (internal view hidden) and those tests with the view served.
 .PHONY: check
 # The linters run beside pytest (their output, kept aside, is printed after pytest's); either failing fails the check.
 check: venv
