@@ -45,7 +45,7 @@ def run(module):
     fresh = True
     while True:
         started = time.monotonic()
-        snap = _binding_snapshot(cloud, snap, found["id"], me, fresh)
+        snap = _binding_snapshot(cloud, snap, found["id"], me, fresh, leaving=params["state"] == "absent")
         fresh = False
         if snap is None:        # deleted meanwhile
             module.exit(run_.first, None, run_.taken, attempts=rounds.attempts)
@@ -198,10 +198,11 @@ def _search_by_name(cloud, snap, name):
     snap.add_addresses(probe.identity().named(name))
 
 
-def _binding_snapshot(cloud, old, address_id, me, fresh=False):
+def _binding_snapshot(cloud, old, address_id, me, fresh=False, leaving=False):
     """The address, its holders and my ports on its network. ``fresh``: ``old`` was just read (the
     lookup): only my side is added. Later rounds read the address and its holders again; servers
-    already read are kept (me in step with our own writes, see _remember)."""
+    already read are kept (me in step with our own writes, see _remember), except the last holder's
+    once I have left (``leaving``): its label must be seen as it is now."""
     if fresh:
         snap, addr = old, old.address(address_id)
     else:
@@ -209,10 +210,13 @@ def _binding_snapshot(cloud, old, address_id, me, fresh=False):
         if addr is None:
             return None
         snap = _next_round(old, addr)
+        last = [snap.holders.get(p) for p in addr["port_ids"]]
+        if leaving and len(last) == 1 and last[0] != me["id"]:
+            snap.servers.pop(last[0], None)
     calls = [("mine", lambda: cloud.ports(network_id=addr["network_id"], device_id=me["id"]))]
     if not fresh:
         calls.append(("details", read.read_details, cloud, snap, [address_id]))
-    joining = me["id"] not in set(snap.holders.get(p) for p in addr["port_ids"])
+    joining = not leaving and me["id"] not in set(snap.holders.get(p) for p in addr["port_ids"])
     known = snap.network is not None and snap.network.get("id") == addr["network_id"]
     if joining:     # the network (PublicNet's zone rule, the port limit) and what my port holds
         if not known:

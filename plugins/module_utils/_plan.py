@@ -175,7 +175,15 @@ def plan_absent(current, servers, only=None, name=None):
 
 def _drop_one(current, servers, names, now, only, name):
     if only not in now:
-        return [_label_step("unlabel", only, names, n) for n in _labels_on(servers, only, current["id"])]
+        steps = [_label_step("unlabel", only, names, n) for n in _labels_on(servers, only, current["id"])]
+        last = [m["id"] for m in current["members"]]
+        if name is not None and len(last) == 1 and last[0] in servers and _label_value(servers, last[0], name) \
+                != current["id"]:
+            # The one port left is another server's that had already left and was put back by a write
+            # that read the list before it did (a PUT carries the whole list): the last member keeps the
+            # name, or no run finds the address by it again.
+            steps.append(_label_step("label", last[0], names, name))
+        return steps
     rest = dict((i, m["port_id"]) for i, m in now.items() if i != only)
     steps = []
     if now[only]["associated"] is not False:
