@@ -280,24 +280,28 @@ def _take_view(snap, address_id, ports):
             snap.holders.setdefault(p["id"], p["device_id"])
 
 
+HOLDERS_READ = 2    # at most, per address: the read stays bounded by the number of addresses
+
+
 def read_holders(cloud, snap, addresses):
     """A labelled holder of each address (every member carries its name label), for the rule that a
     name belongs to one shared IP. Read only before a name is given to an address, or to name both
     sides of a refusal: one GET /ports?id=... and the servers not read yet, in parallel. A holder
     without the address's label (edited by hand, a port added outside) does not tell: the next port's
-    holder is read then, until one does or none is left."""
+    holder is read then, once (an address made outside the collection carries no label on any port)."""
     tried = set()
-    while True:
+    for _round in range(HOLDERS_READ):
         wanted = [_next_holder_port(snap, addr, tried) for addr in addresses]
         wanted = sorted(set(p for p in wanted if p))
         if not wanted:
-            return snap
+            break
         tried.update(wanted)
         unknown = [p for p in wanted if p not in snap.holders]
         if unknown:
             snap.add_ports(cloud.ports(ids=unknown))
         devices = sorted(set(snap.holders[p] for p in wanted if p in snap.holders) - set(snap.servers))
         snap.add_servers(together([(d, cloud.server, d) for d in devices]).values())
+    return snap
 
 
 def _next_holder_port(snap, addr, tried):

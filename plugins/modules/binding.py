@@ -53,7 +53,8 @@ options:
   state:
     description:
       - V(present) binds the server, V(absent) unbinds it.
-      - The API keeps at least one port on an address. The last member's port stays, disassociated;
+      - The API keeps at least one port on an address. The last member's port stays, disassociated, with its
+        name label (a server that leaves puts the label back on the last member when that member had lost it);
         delete the address with M(failover.shared_ip.address) instead.
     type: str
     choices: [present, absent]
@@ -69,7 +70,8 @@ seealso:
 notes:
   - Found by the same rules as M(failover.shared_ip.address). O(id), O(address) and O(name) must point at the
     same shared IP. By O(name), the server's own label is read first. A server that carries none yet finds the
-    label on one holder of each of the account's shared IPs (never its fixed addresses).
+    label on one holder of each of the account's shared IPs (never its fixed addresses), or on a second one where
+    the first carries no label.
   - A name belongs to one shared IP. Giving O(name) to an address that carries another name, or that the
     name does not label while another shared IP of the network carries it, is refused naming both.
   - Before any write, joining is refused when the server's port is at its address limit (its own fixed

@@ -25,6 +25,41 @@ def test_binding_absent_of_a_server_that_is_no_member_is_no_change(sim, capsys):
     assert set(counters(sim)["by_method"]) == {"GET", "POST"}   # identity + reads only
 
 
+def test_the_name_search_reads_at_most_two_holders_of_an_unlabelled_address(sim, capsys):
+    """A shared IP made outside the collection carries no label on any of its five ports: a server without
+    a label looking for web reads two of its holders, not all five."""
+    run(address, dict(PAIR, **login(sim)), capsys)
+    cloud = Control(sim.url).session()
+    network = cloud.get("network", "/networks", name="cluster-net")["networks"][0]["id"]
+    servers = dict((s["name"], s["id"]) for s in cloud.get("compute", "/servers")["servers"])
+    ports = [p["id"] for p in cloud.get("network", "/ports", network_id=network)["ports"]
+             if p["device_id"] in [servers["node0%d" % n] for n in range(4, 9)]]
+    assert len(ports) == 5
+    assert cloud.net("POST", "/ip_addresses", {"ip_address": {"network_id": network, "version": 4,
+                                                              "port_ids": ports}}).ok
+    requests.post(sim.url + "/_sim/reset", timeout=10)
+    out = run(binding, dict(login(sim), name="web", server="node03", associate=False), capsys)
+    assert out["changed"] and not out.get("failed"), out
+    routes = counters(sim)["by_route"]
+    assert routes["GET /compute/{region}/v2/{tenant}/servers/{server_id}"] == 2 + 2, routes   # web's two, two of five
+
+
+def test_the_last_member_keeps_the_name_when_it_had_lost_it(sim, capsys):
+    """node02 had left and dropped its label when a write that read the list before put its port back
+    (here: the label deleted by hand). node01 leaves: node02 is the one left, so node01 labels it."""
+    made = run(address, dict(PAIR, **login(sim)), capsys)["shared_ip"]
+    cloud = Control(sim.url).session()
+    node02 = [m["id"] for m in made["members"] if m["name"] == "node02"][0]
+    assert cloud.comp("DELETE", "/servers/%s/metadata/%s" % (node02, label_key("web"))).ok
+    out = run(binding, dict(login(sim), name="web", server="node01", state="absent"), capsys)
+    assert out["actions"][-1] == "label node02 %s" % label_key("web"), out["actions"]
+    assert [m["name"] for m in out["shared_ip"]["members"]] == ["node02"]
+    meta = cloud.comp("GET", "/servers/%s/metadata" % node02).json()["metadata"]
+    assert meta[label_key("web")] == made["id"]
+    again = run(binding, dict(login(sim), name="web", server="node03"), capsys)
+    assert again["changed"] and not again.get("failed"), again
+
+
 def test_binding_refusals(sim, capsys):
     run(address, dict(PAIR, network="public", **login(sim)), capsys)
     refused(sim, capsys, binding, dict(name="web", server="node10"),
