@@ -4,6 +4,7 @@ python3 testbed/fakecloud --port PORT [options]    serve; prints the listening l
 python3 testbed/fakecloud servers --port PORT      list the servers an account sees on a running simulator
 """
 import argparse
+import os
 import signal
 import sys
 import time
@@ -70,9 +71,13 @@ def servers(argv):
                          for net, addrs in sorted(server.get("addresses", {}).items()))
         rows.append((server["name"], server.get("RAX-PUBLIC-IP-ZONE-ID:publicIPZoneId", "-"), server["status"], nets))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    print("account %s, region %s, %d servers" % (args.username, cloud.region, len(found)))
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    try:
+        print("account %s, region %s, %d servers" % (args.username, cloud.region, len(found)))
+        for row in rows:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+        sys.stdout.flush()
+    except BrokenPipeError:     # `... servers | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

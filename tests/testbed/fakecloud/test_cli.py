@@ -129,6 +129,11 @@ def test_servers_lists_what_an_account_sees_and_names_a_missing_simulator():
         port = sim.url.rsplit(":", 1)[1]
         proc = subprocess.run([sys.executable, "-m", "testbed.fakecloud", "servers", "--port", port], cwd=ROOT,
                               capture_output=True, text=True, timeout=60, check=False)
+        # Piped into a reader that stops early (`| head -1`): no traceback.
+        closed = subprocess.Popen([sys.executable, "-m", "testbed.fakecloud", "servers", "--port", port], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        closed.stdout.close()
+        assert closed.wait(timeout=60) == 0 and closed.stderr.read() == b""
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "account demo, region DFW, 10 servers"
