@@ -201,8 +201,8 @@ def _search_by_name(cloud, snap, name):
 def _binding_snapshot(cloud, old, address_id, me, fresh=False, leaving=False):
     """The address, its holders and my ports on its network. ``fresh``: ``old`` was just read (the
     lookup): only my side is added. Later rounds read the address and its holders again; servers
-    already read are kept (me in step with our own writes, see _remember), except the last holder's
-    once I have left (``leaving``): its label must be seen as it is now."""
+    already read are kept (me in step with our own writes, see _remember), except once I have left
+    (``leaving``): then another host may label the last holder, or me, so both are read as they are now."""
     if fresh:
         snap, addr = old, old.address(address_id)
     else:
@@ -210,13 +210,16 @@ def _binding_snapshot(cloud, old, address_id, me, fresh=False, leaving=False):
         if addr is None:
             return None
         snap = _next_round(old, addr)
-        last = [snap.holders.get(p) for p in addr["port_ids"]]
-        if leaving and len(last) == 1 and last[0] != me["id"]:
-            snap.servers.pop(last[0], None)
+    holders = [snap.holders.get(p) for p in addr["port_ids"]]
+    out = leaving and not fresh and me["id"] not in holders
+    if out and len(holders) == 1:
+        snap.servers.pop(holders[0], None)      # read_details reads it again
     calls = [("mine", lambda: cloud.ports(network_id=addr["network_id"], device_id=me["id"]))]
     if not fresh:
         calls.append(("details", read.read_details, cloud, snap, [address_id]))
-    joining = not leaving and me["id"] not in set(snap.holders.get(p) for p in addr["port_ids"])
+    if out:
+        calls.append(("me", cloud.server, me["id"]))
+    joining = not leaving and me["id"] not in holders
     known = snap.network is not None and snap.network.get("id") == addr["network_id"]
     if joining:     # the network (PublicNet's zone rule, the port limit) and what my port holds
         if not known:
@@ -228,6 +231,8 @@ def _binding_snapshot(cloud, old, address_id, me, fresh=False, leaving=False):
         snap.network = found.get("network") or {"id": addr["network_id"]}
     snap.add_ports(found["mine"])
     snap.add_addresses(found.get("held") or [])
+    if found.get("me"):
+        me["metadata"] = found["me"].get("metadata") or {}     # kept in step from here on (_remember)
     return snap
 
 

@@ -7,8 +7,9 @@ Every test that takes `sim` (or `cloud`, `play`, `playbook`) runs twice: with th
 
 A test that takes `play` runs its playbooks twice more: in-process (`InProcess`: each task's module run in
 this process with what the playbook gives it, milliseconds a task) and through a real ansible-playbook
-(`Play`: seconds a run). A test of what only Ansible does (its output with --diff, no_log, forks) takes
-`playbook` instead: ansible-playbook only. `make check` leaves out the tests marked `twin` here (the
+(`Play`: seconds a run); hosts that ansible-playbook runs with forks run in-process in forked processes,
+all at once. A test of what only Ansible does (its output with --diff, no_log) takes `playbook` instead:
+ansible-playbook only. `make check` leaves out the tests marked `twin` here (the
 ansible-playbook twin of an in-process test, and a `playbook` test's run with the internal view served);
 `make test` runs them all. The ansible-playbook twin runs with the internal view hidden only, and a
 `playbook` test sets up in-process only: the other runs would repeat what one of these already shows.
@@ -166,6 +167,31 @@ class InProcess:
         result.setdefault("changed", False)
         return result
 
+    @staticmethod
+    def at_once(runs):
+        """Every run in a process of its own, all started together, as ansible-playbook's forks run hosts."""
+        children = []
+        for each in runs:
+            reader, writer = os.pipe()
+            pid = os.fork()
+            if pid == 0:        # the child: run, hand the result over, and leave without pytest's cleanup
+                os.close(reader)
+                try:
+                    result = each()
+                except BaseException:  # pylint: disable=broad-except  # reported to the parent as a failure
+                    result = {"failed": True, "msg": traceback.format_exc()}
+                with os.fdopen(writer, "w") as pipe:
+                    json.dump(result, pipe)
+                os._exit(0)
+            os.close(writer)
+            children.append((pid, reader))
+        results = []
+        for pid, reader in children:
+            with os.fdopen(reader) as pipe:
+                results.append(json.loads(pipe.read() or '{"failed": true, "msg": "no result"}'))
+            os.waitpid(pid, 0)
+        return results
+
     def __call__(self, playbook, check=False, diff=False, use_auth=False, **extra):
         defaults = {"identity_url": self.sim.identity_url}
         if use_auth:
@@ -181,6 +207,10 @@ class InProcess:
             return each(address_info, extra["queries"])
         if playbook == "binding.yml" and "target" not in extra:
             return {"localhost": each(binding, extra["bindings"], server="localhost")}
+        if playbook == "binding.yml":
+            hosts = _hosts(extra["inventory"], extra["target"])
+            return dict(zip(hosts, self.at_once([
+                lambda host=host: each(binding, extra["bindings"], server=host) for host in hosts])))
         if playbook == "auth.yml":
             login = self.module(auth_module, dict(defaults, **extra.get("login", {})), check)
             if login.get("failed"):
@@ -190,6 +220,13 @@ class InProcess:
         if playbook == "cluster.yml":
             return self.module(cluster, dict(defaults, **extra["cluster"]), check, diff)
         raise AssertionError("%s %s needs ansible-playbook: take the playbook fixture" % (playbook, sorted(extra)))
+
+
+def _hosts(inventory, group):
+    """The hosts of ``group`` in an INI inventory of one group (the first word of each host line)."""
+    lines = [line.split()[0] for line in Path(inventory).read_text().splitlines() if line.strip()]
+    assert lines[0] == "[%s]" % group, lines[0]
+    return lines[1:]
 
 
 ENGINES = {"in-process": lambda sim, tmp_path: InProcess(sim), "ansible-playbook": Play}
@@ -203,7 +240,7 @@ def play(request, sim, tmp_path):
 
 @pytest.fixture
 def playbook(sim, tmp_path):
-    """ansible-playbook only: for what only Ansible does (its output, no_log, forks)."""
+    """ansible-playbook only: for what only Ansible does (its output, no_log)."""
     return Play(sim, tmp_path)
 
 

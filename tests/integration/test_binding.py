@@ -1,5 +1,5 @@
 """failover.shared_ip.binding in-process and through ansible-playbook: the triplets, refusals, and ten hosts at
-once (ansible-playbook only: forks)."""
+once (forks; in-process: ten forked processes)."""
 from __future__ import annotations
 
 import pytest
@@ -81,14 +81,14 @@ def test_refusals(play, cloud, web):
     assert cloud.members(web) == {"node01": "compute", "node02": "compute"}
 
 
-def test_ten_hosts_at_once(playbook, cloud, web, tmp_path, capsys):
+def test_ten_hosts_at_once(play, cloud, web, tmp_path, capsys):
     """Every member runs binding for itself at the same moment (forks 10), round after round."""
     inventory = tmp_path / "inventory.ini"
     inventory.write_text("[members]\n" + "".join("%s ansible_connection=local\n" % n for n in names(10)))
     rounds = ["present", "absent", "present", "present"]
     for number, state in enumerate(rounds, 1):
         cloud.reset_counters()
-        out = playbook("binding.yml", inventory=inventory, forks=10, target="members",
+        out = play("binding.yml", inventory=inventory, forks=10, target="members",
                        bindings=[{"name": "web", "state": state}])
         writes = cloud.writes()
         results = dict((host, r["results"][0]) for host, r in out.items() if not host.startswith("_"))

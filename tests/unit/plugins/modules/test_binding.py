@@ -3,9 +3,13 @@
 
 from __future__ import absolute_import, division, print_function
 
+import time
+from types import SimpleNamespace
+
 import requests
 from testbed.fakecloud.client import Control
 
+from ansible_collections.failover.shared_ip.plugins.module_utils import _retry
 from ansible_collections.failover.shared_ip.plugins.module_utils._contract import label_key
 from ansible_collections.failover.shared_ip.plugins.modules import address, binding
 from ansible_collections.failover.shared_ip.tests.unit.plugins.modules.module_support import (
@@ -58,6 +62,26 @@ def test_the_last_member_keeps_the_name_when_it_had_lost_it(sim, capsys):
     assert meta[label_key("web")] == made["id"]
     again = run(binding, dict(login(sim), name="web", server="node03"), capsys)
     assert again["changed"] and not again.get("failed"), again
+
+
+def test_a_label_put_on_a_server_that_left_is_taken_off_before_it_is_done(sim, capsys, monkeypatch):
+    """node03 leaves web; while it waits for late writes of other hosts, one of them (here: this test) labels
+    node03, having read the list before node03 left. node03's last look sees the label and takes it off."""
+    made = run(address, dict(PAIR, servers=["node01", "node02", "node03"], **login(sim)), capsys)["shared_ip"]
+    node03 = [m["id"] for m in made["members"] if m["name"] == "node03"][0]
+    cloud = Control(sim.url).session()
+    late = []
+
+    def sleep(seconds):
+        if seconds and not late:
+            late.append(cloud.comp("PUT", "/servers/%s/metadata/%s" % (node03, label_key("web")),
+                                   {"meta": {label_key("web"): made["id"]}}).ok)
+
+    monkeypatch.setattr(_retry, "time", SimpleNamespace(sleep=sleep, monotonic=time.monotonic))
+    out = run(binding, dict(login(sim), name="web", server="node03", state="absent"), capsys)
+    assert late == [True]
+    assert out["actions"][-1] == "unlabel node03 %s" % label_key("web"), out["actions"]
+    assert label_key("web") not in cloud.comp("GET", "/servers/%s/metadata" % node03).json()["metadata"]
 
 
 def test_binding_refusals(sim, capsys):
