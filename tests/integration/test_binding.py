@@ -89,7 +89,7 @@ def test_ten_hosts_at_once(play, cloud, web, tmp_path, capsys):
     for number, state in enumerate(rounds, 1):
         cloud.reset_counters()
         out = play("binding.yml", inventory=inventory, forks=10, target="members",
-                       bindings=[{"name": "web", "state": state}])
+                   bindings=[{"name": "web", "state": state}])
         writes = cloud.writes()
         results = dict((host, r["results"][0]) for host, r in out.items() if not host.startswith("_"))
         assert sorted(results) == names(10)
