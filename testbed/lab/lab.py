@@ -14,7 +14,7 @@ from ._run import LabError, require_root, run
 from .capture import Capture
 from .client import Client, Probe
 from .image import ensure_image
-from .member import Member
+from .member import BootExited, Member
 
 REPO = Path(__file__).resolve().parents[2]
 STATE_ROOT = Path(os.environ.get("FSIP_LAB_STATE", REPO / ".lab"))
@@ -125,7 +125,13 @@ class Lab:
             self._save()
         deadline = time.monotonic() + timeout
         for member in self.members:
-            member.wait_booted(deadline)
+            try:
+                member.wait_booted(deadline)
+            except BootExited as exc:
+                # Seen once in a CI run under load, with nothing in nspawn's log: one more start.
+                self.log(f"lab {self.name}: {exc}; starting {member.name} once more")
+                member.start(self.bridge, self.state_dir / f"{member.name}.log")
+                member.wait_booted(deadline)
         self._save()
         for member in self.members:
             self._wait_ssh(member, deadline)  # ssh starts after fsip-lab-net: host0 has its final MAC

@@ -40,6 +40,10 @@ WantedBy=multi-user.target
 """
 
 
+class BootExited(LabError):
+    """systemd-nspawn exited before the member booted."""
+
+
 class Member:
     """A running (or to-be-started) container. `workdir` holds upper/, work/ and root/."""
 
@@ -105,13 +109,26 @@ class Member:
         """Wait until the container's init exists and host0 is on the bridge."""
         while time.monotonic() < deadline:
             if not self._nspawn_alive():
-                raise LabError(f"{self.name}: systemd-nspawn exited during boot: {self._log_tail()}")
+                raise BootExited(f"{self.name}: systemd-nspawn exited during boot ({self._exit_status()}): "
+                                 f"{self._log_tail()}")
             pid = self.init_pid()
             if pid and Path(f"/proc/{pid}/root/sys/class/net/host0").exists():
                 self.state["veth"] = veth_of_container(self.netns, pid)
                 return
             time.sleep(0.1)
         raise LabError(f"{self.name}: did not boot in time: {self._log_tail()}")
+
+    def _exit_status(self):
+        """How nspawn ended ('exit status N', 'killed by SIGX'), when this process can still reap it."""
+        try:
+            pid, status = os.waitpid(self.state["nspawn_pid"], os.WNOHANG)
+        except (KeyError, ChildProcessError):
+            return "exit status unknown"
+        if not pid:
+            return "still running"
+        if os.WIFSIGNALED(status):
+            return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+        return f"exit status {os.WEXITSTATUS(status)}"
 
     def _log_tail(self):
         try:
