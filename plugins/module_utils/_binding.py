@@ -199,8 +199,8 @@ def _search_by_name(cloud, snap, name):
 
 
 def _binding_snapshot(cloud, old, address_id, me, fresh=False, leaving=False):
-    """The address, its holders and my ports on its network. ``fresh``: ``old`` was just read (the
-    lookup): only my side is added. Later rounds read the address and its holders again; servers
+    """The address and its holders, and when I join, my side of its network. ``fresh``: ``old`` was just
+    read (the lookup): only my side is added. Later rounds read the address and its holders again; servers
     already read are kept (me in step with our own writes, see _remember), except once I have left
     (``leaving``): then another host may label the last holder, or me, so both are read as they are now."""
     if fresh:
@@ -214,26 +214,33 @@ def _binding_snapshot(cloud, old, address_id, me, fresh=False, leaving=False):
     out = leaving and not fresh and me["id"] not in holders
     if out and len(holders) == 1:
         snap.servers.pop(holders[0], None)      # read_details reads it again
-    calls = [("mine", lambda: cloud.ports(network_id=addr["network_id"], device_id=me["id"]))]
+    calls = []
     if not fresh:
         calls.append(("details", read.read_details, cloud, snap, [address_id]))
     if out:
         calls.append(("me", cloud.server, me["id"]))
     joining = not leaving and me["id"] not in holders
     known = snap.network is not None and snap.network.get("id") == addr["network_id"]
-    if joining:     # the network (PublicNet's zone rule, the port limit) and what my port holds
-        if not known:
-            calls.append(("network", cloud.network, addr["network_id"]))
-        calls.append(("held", lambda: cloud.ip_addresses(network_id=addr["network_id"], device_id=me["id"],
-                                                         type="shared")))
+    if joining:
+        calls += _joining_calls(cloud, addr["network_id"], me, known)
     found = read.together(calls)
     if "network" in found or not known:
         snap.network = found.get("network") or {"id": addr["network_id"]}
-    snap.add_ports(found["mine"])
+    snap.add_ports(found.get("mine") or [])
     snap.add_addresses(found.get("held") or [])
     if found.get("me"):
         me["metadata"] = found["me"].get("metadata") or {}     # kept in step from here on (_remember)
     return snap
+
+
+def _joining_calls(cloud, network_id, me, known):
+    """What joining reads besides the address: my ports, the network unless ``known`` (PublicNet's zone
+    rule, the port limit) and what my port holds."""
+    calls = [("mine", lambda: cloud.ports(network_id=network_id, device_id=me["id"]))]
+    if not known:
+        calls.append(("network", cloud.network, network_id))
+    calls.append(("held", lambda: cloud.ip_addresses(network_id=network_id, device_id=me["id"], type="shared")))
+    return calls
 
 
 def _next_round(old, addr):

@@ -103,3 +103,15 @@ def test_a_name_is_found_past_a_holder_that_lost_its_label(sim, capsys):
     out = run(binding, dict(login(sim), name="web", server="node03"), capsys)
     assert out.get("changed") and not out.get("failed"), out
     assert "node03" in [m["name"] for m in out["shared_ip"]["members"]]
+
+
+def test_a_leaving_server_reads_ports_once_not_every_round(sim, capsys):
+    """Leaving needs the address and its holders, not the ports the server has on the network: the ports
+    are read once, in the lookup, however many rounds the run takes (it was once per round)."""
+    run(address, dict(PAIR, servers=["node01", "node02", "node03"], **login(sim)), capsys)
+    requests.post(sim.url + "/_sim/reset", timeout=10)
+    out = run(binding, dict(login(sim), name="web", server="node03", state="absent"), capsys)
+    assert out["changed"] and not out.get("failed"), out
+    routes = counters(sim)["by_route"]
+    assert routes["GET /network/{region}/v2.0/ip_addresses/{ip_id}"] >= 2, routes     # rounds after the lookup
+    assert routes["GET /network/{region}/v2.0/ports"] == 1, routes
