@@ -2,7 +2,12 @@
 converges, and no address is ever created twice."""
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
 import pytest
+
+from ansible_collections.failover.shared_ip.plugins.module_utils import _retry
 
 PAIRS = {"a": ["node01", "node02"], "b": ["node03", "node04"], "c": ["node05", "node06"],
          "d": ["node07", "node08", "node09"]}
@@ -10,6 +15,15 @@ ITEMS = [{"network": "cluster-net", "name": n, "servers": s} for n, s in PAIRS.i
 CREATE = r"/ip_addresses$"
 ASSOCIATE = r"/ip_associations/[^/]+$"
 METADATA = r"/metadata/"
+
+
+@pytest.fixture(autouse=True)
+def brief_backoff(monkeypatch):
+    """In-process runs wait a tenth of each delay the retry policy chooses: the delays are chosen, counted
+    and budgeted as ever (tests/unit/plugins/module_utils/test_retry.py), only the wall clock is spared.
+    The ansible-playbook twin (make test) runs in processes of its own and waits them whole."""
+    monkeypatch.setattr(_retry, "time", SimpleNamespace(sleep=lambda seconds: time.sleep(seconds / 10),
+                                                        monotonic=time.monotonic))
 
 
 def converge(play, cloud):
