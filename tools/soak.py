@@ -10,7 +10,8 @@ client probes both addresses every 5 ms. A schedule, the same each minute, adds 
        run no networkd; the deletion is what a reload does to keepalived's addresses)
   :10, :30, :50  a realtime CPU hog (SCHED_FIFO, priority 50) on every core for 200-500 ms, inside a member,
        ended from outside by a realtime parent of priority 99
-  :20  one member (any) frozen whole for 1-2 s (cgroup freezer: a paused VM)
+  :20  one member (any) frozen whole for 1-2 s (cgroup freezer: a paused VM; every member is moved into its
+       freezer cgroup when the load starts, so that its first freeze is a freeze alone)
   :40  a legitimate move of node01's address, in turn: a hard cut of node01's link, a drain (as the role's
        drain does it: a moment of FAULT, then the lasting value), a failing health check; undone after 4 s
 
@@ -391,7 +392,7 @@ def keepalived_cpu(lab):
 def soak(profile="fastest", minutes=10, overrides=None, name="soak", seed=17, keep=False):
     """Run one soak; returns the result dict (figures, counts, raw events)."""
     ensure_importable()
-    from testbed.lab import Lab
+    from testbed.lab import Lab, faults
 
     work = WORK / f"soak-{name}"
     work.mkdir(parents=True, exist_ok=True)
@@ -416,6 +417,8 @@ def soak(profile="fastest", minutes=10, overrides=None, name="soak", seed=17, ke
         step(f"soak: {minutes} min under load (stress-ng in every member, ping flood, RT bursts, freezes, "
              "reloads, a legitimate move each minute)")
         runner.start_background(seconds)
+        for member in lab.members:     # into their freezer cgroups now: a freeze is then a freeze alone
+            faults.attach(member, lab.name)
         cpu_before = keepalived_cpu(lab)
         time.sleep(2)
         initial = {a: set(m) for a, m in runner.holders().items()}

@@ -44,6 +44,16 @@ def test_a_frozen_member_runs_nothing_until_thawed(lab):
     assert member.exec(["true"]).returncode == 0
 
 
+def test_attach_moves_every_process_of_a_member_into_its_freezer_cgroup_thawed(lab):
+    member = lab.member("node01")
+    before = faults.member_pids(member)
+    group = faults.attach(member, lab.name)
+    attached = {int(pid) for pid in (group / "cgroup.procs").read_text().split()}
+    assert [pid for pid in before if os.path.exists(f"/proc/{pid}") and pid not in attached] == []
+    assert (group / "freezer.state").read_text().strip() == "THAWED"
+    assert member.exec(["true"]).returncode == 0
+
+
 def test_a_realtime_burst_ends_from_outside_and_leaves_nothing(lab):
     member = lab.member("node01")
     took = faults.rt_burst(member, 200, priority=10)
