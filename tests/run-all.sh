@@ -42,9 +42,10 @@ gate_sanity()       { "$MAKE" --no-print-directory sanity; }
 gate_units()        { "$MAKE" --no-print-directory units-current; }
 gate_units-newer()  { "$MAKE" --no-print-directory units-newer; }
 
-# pytest in two runs: the tests that need no lab on both cores (pytest-xdist,
-# one file per worker, so module fixtures stay whole), then the lab tests
-# (marker `lab`: systemd-nspawn members) one after the other.
+# pytest in two runs, each on both cores (pytest-xdist, one file per worker, so
+# that module fixtures stay whole): the tests that need no lab, then the lab
+# tests (marker `lab`: systemd-nspawn members; each file has a lab of its own
+# name, and they spend most of their time waiting on keepalived's timers).
 pytest_run() {
   python -m pytest tests -p no:cacheprovider --durations=10 "$@"
   local rc=$?
@@ -57,7 +58,7 @@ pytest_run() {
 gate_pytest() {
   local rc=0
   pytest_run -m "not lab" -n 2 --dist loadfile || rc=1
-  pytest_run -m lab || rc=1
+  pytest_run -m lab -n 2 --dist loadfile || rc=1
   return "$rc"
 }
 

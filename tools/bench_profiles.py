@@ -7,8 +7,10 @@ realtime task, standing for another machine that load on this one does not slow 
 
 - hard failover: node01's link cut (no goodbye), `--cuts` times; the client's longest silence, v4 and v6;
 - planned moves: a drain (the files the role's `drain` writes) and its undrain, a `move` of both addresses to
-  node02 (the role's offset files) and back, a failing health check (weight -253) and its recovery, and a
-  failing check of weight 0 (FAULT) and its recovery, `--moves` times each; the client's longest silence, the
+  node02 (the role's offset files) and back, a failing health check (weight -253; a `file` check, the
+  verdict of a health agent, which keepalived notices at once) and its recovery, and a failing script check
+  of weight 0 (FAULT; run every second, so noticed up to a second late) and its recovery, `--moves` times
+  each; the client's longest silence, the
   time until the move settled (new holder has the address, the old one has dropped it: `ip monitor` in every
   member) and any third member that took the address meanwhile;
 - quiet figures: keepalived's CPU per member and the packets per second on the wire per address
@@ -34,7 +36,9 @@ from tools.table import table
 MEMBERS = ["node01", "node02", "node03"]
 ADDRESSES = ["192.168.100.100", "fd00:100::100"]
 HOLDER, BACKUP = "node01", "node02"
-UNHEALTHY = "/run/fsip-bench-unhealthy"
+# the health check's verdict, 1 for down (a process check would notice as soon, but keepalived's process
+# events need the host's network namespace, which the lab's containers do not have)
+HEALTH = "/run/fsip-bench-health"
 FAULTY = "/run/fsip-bench-faulty"  # the weight-0 check fails while it exists
 NAMES = [f"vip{i}" for i in range(len(ADDRESSES))]
 PROBE_MS = 5
@@ -47,8 +51,9 @@ def profiles():
 
 
 def role_vars(profile):
-    checks = [{"name": name, "type": "script", "script": f"/usr/bin/test ! -e {path}", "interval": 1, "fall": 1,
-               "rise": 1, **extra} for name, path, extra in (("health", UNHEALTHY, {}), ("fault", FAULTY, {"weight": 0}))]
+    checks = [{"name": "health", "type": "file", "file": HEALTH},
+              {"name": "fault", "type": "script", "script": f"/usr/bin/test ! -e {FAULTY}", "interval": 1,
+               "fall": 1, "rise": 1, "weight": 0}]
     return {"keepalived_vip_interface": dataplane.LAB_INTERFACE, "keepalived_vip_checks": checks,
             "keepalived_vip_timer_profile": profile,
             "keepalived_vip_addresses": [{"name": name, "address": a, "preferred": [HOLDER], "track": ["health", "fault"]}
@@ -82,9 +87,9 @@ def planned_actions(lab):
     return (("drain", "undrain", lambda: node.exec(dataplane.handover([dataplane.DRAIN], "drain", 1, NAMES)),
              lambda: node.exec(f"echo 0 > {dataplane.DRAIN}")),
             ("move", "move back", lambda: _move(lab, BACKUP), lambda: _move(lab, None)),
-            ("failing check", "check recovered", lambda: node.exec(f"touch {UNHEALTHY}"),
-             lambda: node.exec(f"rm -f {UNHEALTHY}")),
-            ("failing check, weight 0", "weight-0 check recovered", lambda: node.exec(f"touch {FAULTY}"),
+            ("failing check", "check recovered", lambda: node.exec(f"echo 1 > {HEALTH}"),
+             lambda: node.exec(f"echo 0 > {HEALTH}")),
+            ("failing script check, weight 0", "weight-0 check recovered", lambda: node.exec(f"touch {FAULTY}"),
              lambda: node.exec(f"rm -f {FAULTY}")))
 
 

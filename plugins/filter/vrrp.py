@@ -273,6 +273,8 @@ def vrrp_host(plan, host):
         instance["unicast_src"] = entry["src"][host]
         instance["unicast_peers"] = entry["peers"][host]
         instance["first_choice"] = entry["order"][0] == host
+        # a MASTER whose priority falls below this hands the address over (templates/handover.sh.j2)
+        instance["handover_below"] = max(priority for member, priority in entry["priority"].items() if member != host)
         instance.update(_tracks(entry, plan.get("checks")))
         result.append(instance)
     return result

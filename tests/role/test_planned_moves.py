@@ -24,10 +24,13 @@ NAME = os.environ.get("FSIP_ROLE_MOVES_LAB", "rmovetest")  # another name: two c
 PLANNED = pathlib.Path(__file__).resolve().parent / "lab_planned.yml"
 HANDOVER = "Put the instances of the addresses it holds in FAULT"
 WEB, API = "192.168.100.100", "192.168.100.101"
+UNHEALTHY = "/run/web-unhealthy"  # the web check fails while it exists
 ROLE_VARS = {
     "keepalived_vip_interface": "host0",
+    "keepalived_vip_checks": [{"name": "web_up", "type": "script", "script": "/usr/bin/test ! -e " + UNHEALTHY,
+                               "interval": 1, "fall": 1, "rise": 1}],
     "keepalived_vip_addresses": [
-        {"name": "web", "address": WEB + "/24", "preferred": ["node01"]},
+        {"name": "web", "address": WEB + "/24", "preferred": ["node01"], "track": ["web_up"]},
         {"name": "api", "address": API + "/24", "preferred": ["node02"]},
     ],
 }
@@ -94,3 +97,23 @@ def test_with_every_member_drained_each_address_stays_on_one_member(lab, tmp_pat
 
     planned(lab, tmp_path, "undrain", "members")
     assert holders(lab, settle=5.0) == PLANNED_PLACES
+
+
+def test_a_holder_whose_check_fails_hands_over_at_once_and_preemption_brings_it_back(lab, tmp_path):
+    """Default weight (-253): node01 falls to priority 1 and hands web over through a moment of FAULT
+    (templates/handover.sh.j2), rather than waiting for node02's master-down timer."""
+    assert holders(lab, settle=0) == PLANNED_PLACES
+    since = sh(lab, "node01", "date '+%Y-%m-%d %H:%M:%S'").strip()
+    started = time.monotonic()
+    sh(lab, "node01", "touch " + UNHEALTHY)
+    while " %s/" % WEB not in sh(lab, "node02", "ip -br addr show host0") and time.monotonic() - started < 30:
+        time.sleep(0.05)
+    print("failing check: web on node02 after %.2f s (check every 1 s)" % (time.monotonic() - started))
+    assert holders(lab) == {WEB: ["node02"], API: ["node02"]}
+    journal = sh(lab, "node01", "journalctl -u keepalived -o cat --since '%s'" % since)
+    assert "(web) Entering FAULT STATE" in journal, journal  # the hand-over, not node02's master-down timer
+    assert "(api) Entering FAULT STATE" not in journal
+    assert state(lab, "node01", "web") == "BACKUP"  # back from its moment of FAULT, at priority 1
+
+    sh(lab, "node01", "rm -f " + UNHEALTHY)
+    assert holders(lab, settle=6.0) == PLANNED_PLACES

@@ -100,6 +100,11 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(rendered):
     for body, name in ((web, "web"), (api, "api"), (api6, "api6")):
         assert "vip_drain weight -253" in body and "vip_offset_%s weight 1" % name in body
         assert re.search(r"track_file vip_offset_%s \{\n\s+file \S+/%s.offset\"\n\s+init_file 0\n\}" % (name, name), text)
+        assert "vip_handover_%s weight 1" % name in body
+        assert re.search(r"track_file vip_handover_%s \{\n\s+file \S+/%s.handover\"\n\s+init_file 0\n\}" % (name, name), text)
+    # priority changes reach the hand-over script (run as root: it writes the handover files)
+    assert re.search(r"vrrp_notify_fifo /\S+\n\s+vrrp_notify_fifo_script /\S+/handover root\n\s+"
+                     r"vrrp_notify_priority_changes true\n", text)
     assert re.search(r"track_file flag \{\n\s+file \"/tmp/keepalived-vip-test-flag\"\n\s+weight -100\n", text)
     router_ids = re.findall(r"virtual_router_id (\d+)", text)
     assert len(set(router_ids)) == 3

@@ -172,8 +172,9 @@ def test_host_view():
     assert mine["priority"] == 254 and mine["first_choice"] is True
     assert mine["unicast_src"] == "192.168.100.12"
     assert mine["unicast_peers"] == ["192.168.100.11", "192.168.100.13"]
+    assert mine["handover_below"] == 244  # the best of the others
     (theirs,) = vrrp_host(result, "node01")
-    assert theirs["first_choice"] is False and theirs["priority"] < 254
+    assert theirs["first_choice"] is False and theirs["priority"] < 254 and theirs["handover_below"] == 254
 
 
 def test_defaults_are_merged_and_overridden_per_address():
