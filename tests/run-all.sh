@@ -79,24 +79,35 @@ gate_molecule() {
     return 1
   fi
   # Each scenario on its own (default first), so that one failing scenario
-  # does not hide the others' results (molecule --all stops at the first).
-  local f name rc=0 scenarios=(default)
+  # does not hide the others' results (molecule --all stops at the first); two
+  # at a time, as each has a lab of its own name and spends most of its time
+  # waiting on its members. A scenario's log is printed whole when it ends.
+  local f name rc=0 scenarios=(default) logs
   for f in molecule/*/molecule.yml; do
     name=$(basename "$(dirname "$f")")
     [ "$name" = default ] || scenarios+=("$name")
   done
   [ -f molecule/default/molecule.yml ] || scenarios=("${scenarios[@]:1}")
+  logs=$(mktemp -d)
   for name in "${scenarios[@]}"; do
-    echo "-- molecule scenario $name"
-    local start=$SECONDS
-    if molecule test -s "$name" --report; then
-      echo "-- molecule scenario $name: passed in $((SECONDS - start))s"
-    else
-      echo "-- molecule scenario $name: FAILED in $((SECONDS - start))s"
-      rc=1
-    fi
+    while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+    echo "-- molecule scenario $name: started"
+    molecule_scenario "$name" "$logs" &
   done
+  wait
+  for name in "${scenarios[@]}"; do
+    grep -q "^passed" "$logs/$name.result" || rc=1
+  done
+  rm -rf "$logs"
   return "$rc"
+}
+
+molecule_scenario() {
+  local name=$1 logs=$2 start=$SECONDS result
+  if molecule test -s "$name" --report > "$logs/$name.log" 2>&1; then result=passed; else result=FAILED; fi
+  echo "$result" > "$logs/$name.result"
+  { echo "-- molecule scenario $name"; cat "$logs/$name.log"
+    echo "-- molecule scenario $name: $result in $((SECONDS - start))s"; } | flock "$logs" cat
 }
 
 # The fastest timer profile on a lab under load (tools/soak.py, lab `cisoak`): any spurious transition
