@@ -32,21 +32,16 @@ TRACK_LISTS = {"file": "track_file", "script": "track_script", "process": "track
 
 
 def priority_step(count):
-    """Gap between consecutive priorities from the second one down, for `count` members."""
-    if count < 3:
+    """Gap between consecutive priorities for `count` members."""
+    if count < 2:
         return MAX_STEP
-    return max(1, min(MAX_STEP, (TOP_PRIORITY - 1 - LOWEST_HEALTHY) // (count - 2)))
+    return max(1, min(MAX_STEP, (TOP_PRIORITY - LOWEST_HEALTHY) // (count - 1)))
 
 
 def priorities(count):
-    """Distinct priorities, best first, inside LOWEST_HEALTHY..TOP_PRIORITY.
-
-    The second is right below the first: its skew, (256 - priority) / 256 of an advert, is how long an
-    address is nowhere when the first hands it over (drain, a failing check). From the second down they are
-    `priority_step` apart, so that the next backup's skew still beats the one after it under load.
-    """
+    """Distinct priorities, best first, inside LOWEST_HEALTHY..TOP_PRIORITY."""
     step = priority_step(count)
-    return [TOP_PRIORITY] + [TOP_PRIORITY - 1 - index * step for index in range(count - 1)]
+    return [TOP_PRIORITY - index * step for index in range(count)]
 
 
 def default_router_id(name):
