@@ -10,9 +10,8 @@ realtime task, standing for another machine that load on this one does not slow 
   node02 (the role's offset files) and back, a failing health check (weight -253; a `file` check, the
   verdict of a health agent, which keepalived notices at once) and its recovery, and a failing script check
   of weight 0 (FAULT; run every second, so noticed up to a second late) and its recovery, `--moves` times
-  each; the client's longest silence, the
-  time until the move settled (new holder has the address, the old one has dropped it: `ip monitor` in every
-  member) and any third member that took the address meanwhile;
+  each; the client's longest silence, the time until the move settled (new holder has the address, the old
+  one has dropped it: `ip monitor` in every member) and any third member that took the address meanwhile;
 - quiet figures: keepalived's CPU per member and the packets per second on the wire per address
   (VRRP adverts, gratuitous ARPs and unsolicited NAs) over 20 s;
 - under load: a `--soak-minutes` soak of the profile (tools/soak.py), spurious transitions per hour.
