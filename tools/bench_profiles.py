@@ -59,19 +59,19 @@ def role_vars(profile):
                                          for name, a in zip(NAMES, ADDRESSES)]}
 
 
-def move_offsets(to):
+def move_offsets(to, advert):
     """{member: offset} that the role's `move` writes to put both addresses (planned order MEMBERS) on `to`."""
     from ansible_collections.failover.shared_ip.plugins.filter.vrrp import priorities, vrrp_move_offsets
 
-    plan = {"instances": [{"name": name, "order": MEMBERS, "priority": dict(zip(MEMBERS, priorities(len(MEMBERS))))}
-                          for name in NAMES]}
+    ranks = dict(zip(MEMBERS, priorities(len(MEMBERS), advert)))
+    plan = {"instances": [{"name": name, "order": MEMBERS, "advert_int": advert, "priority": ranks} for name in NAMES]}
     return vrrp_move_offsets(plan, NAMES[0], to)
 
 
-def _move(lab, to):
+def _move(lab, to, advert):
     """The role's `move` of both addresses: every member writes its offset files, then the holder of the
     addresses, if it is no longer first, hands them over (tasks/handover.yml)."""
-    offsets = move_offsets(to)
+    offsets = move_offsets(to, advert)
     first = to or MEMBERS[0]
     holder = BACKUP if first == HOLDER else HOLDER
     files = [f"{dataplane.STATE_DIR}/{name}.offset" for name in NAMES]
@@ -80,12 +80,12 @@ def _move(lab, to):
     lab.member(holder).exec(dataplane.handover(files, "offset", offsets[holder], NAMES))
 
 
-def planned_actions(lab):
+def planned_actions(lab, advert):
     """(kind, kind back, act, undo) of each planned move, as the role's tasks do them."""
     node = lab.member(HOLDER)
     return (("drain", "undrain", lambda: node.exec(dataplane.handover([dataplane.DRAIN], "drain", 1, NAMES)),
              lambda: node.exec(f"echo 0 > {dataplane.DRAIN}")),
-            ("move", "move back", lambda: _move(lab, BACKUP), lambda: _move(lab, None)),
+            ("move", "move back", lambda: _move(lab, BACKUP, advert), lambda: _move(lab, None, advert)),
             ("failing check", "check recovered", lambda: node.exec(f"echo 1 > {HEALTH}"),
              lambda: node.exec(f"echo 0 > {HEALTH}")),
             ("failing script check, weight 0", "weight-0 check recovered", lambda: node.exec(f"touch {FAULTY}"),
@@ -184,7 +184,7 @@ def bench_profile(lab, profile, settings, cuts, moves, work):
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; see {work / f'converge-{profile}.log'}")
     _back_home(lab, profile)
     wait = max(1.0, 5 * advert + 0.5)
-    actions = planned_actions(lab)
+    actions = planned_actions(lab, advert)
     samples = {"hard failover": [], **{kind: [] for action in actions for kind in action[:2]}}
     total = cuts * (wait + 8) + moves * 2 * len(actions) * (wait + 3) + QUIET_SECONDS + 120
     watch = Watch(lab, work, int(total))

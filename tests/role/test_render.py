@@ -87,7 +87,7 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(rendered):
 
     web, api, api6 = (instance(text, name) for name in ("web", "api", "api6"))
     assert "priority 254" in web  # first choice of localhost
-    assert "priority 234" in api6  # peer1 first, then peer2, then localhost
+    assert "priority 239" in api6  # peer1 first (254), then peer2 (249: 1 s adverts), then localhost
     assert re.search(r"unicast_src_ip 192\.0\.2\.2\n\s+unicast_peer \{\n\s+192\.0\.2\.3\n\s+192\.0\.2\.4\n", web)
     assert re.search(r"unicast_src_ip fd00::2\n\s+unicast_peer \{\n\s+fd00::3\n\s+fd00::4\n", api6)
     assert "version 3" in api6 and "version 2" in web
