@@ -40,6 +40,12 @@ def _socket(version):
 MAX_SECONDS = 7200.0  # a probe stops by itself after two hours at most
 
 
+def sent_index(seq, sent):
+    """Which probe a reply answers: the latest of the `sent` so far whose 16-bit sequence number is `seq`
+    (the number wraps after 65536 probes, 5.5 minutes at 5 ms)."""
+    return sent - 1 - ((sent - 1 - seq) & 0xFFFF)
+
+
 def probe(address, seconds, interval, stop, gap=1.0):
     version = ipaddress.ip_address(address).version
     sock, request, reply = _socket(version)
@@ -77,10 +83,11 @@ def probe(address, seconds, interval, stop, gap=1.0):
             kind, _icmp_code, _icmp_sum, rid, seq = struct.unpack("!BBHHH", icmp[:8])
             if kind != reply or rid != ident:
                 continue
-            if seq in seen:
+            index = sent_index(seq, sent)
+            if index in seen:
                 duplicates += 1
                 continue
-            seen.add(seq)
+            seen.add(index)
             now = time.monotonic()
             first = now if first is None else first
             longest = max(longest, now - last_reply)
