@@ -6,12 +6,13 @@ address both first on node01 and tracking a health check, a client probing each 
 realtime task, standing for another machine that load on this one does not slow down):
 
 - hard failover: node01's link cut (no goodbye), `--cuts` times; the client's longest silence, v4 and v6;
-- planned moves: a drain (the files the role's `drain` writes) and its undrain, a `move` of both addresses to
-  node02 (the role's offset files) and back, a failing health check (weight -253; a `file` check, the
-  verdict of a health agent, which keepalived notices at once) and its recovery, and a failing script check
-  of weight 0 (FAULT; run every second, so noticed up to a second late) and its recovery, `--moves` times
-  each; the client's longest silence, the time until the move settled (new holder has the address, the old
-  one has dropped it: `ip monitor` in every member) and any third member that took the address meanwhile;
+- planned moves: a drain (the files the role's `drain` writes) and its undrain (with the holder's
+  hand-back), a `move` of both addresses to node02 (the role's offset files) and back, a failing health check
+  (weight -253; a `file` check, the verdict of a health agent, which keepalived notices at once) and its
+  recovery, and a failing script check of weight 0 (FAULT; run every second, so noticed up to a second late)
+  and its recovery, `--moves` times each; the client's longest silence, the time until the move settled (new
+  holder has the address, the old one has dropped it: `ip monitor` in every member) and any third member
+  that took the address meanwhile;
 - quiet figures: keepalived's CPU per member and the packets per second on the wire per address
   (VRRP adverts, gratuitous ARPs and unsolicited NAs) over 20 s;
 - under load: a `--soak-minutes` soak of the profile (tools/soak.py), spurious transitions per hour.
@@ -80,11 +81,21 @@ def _move(lab, to, advert):
     lab.member(holder).exec(dataplane.handover(files, "offset", offsets[holder], NAMES))
 
 
+def _undrain(lab):
+    """The role's `undrain`: the drain file back to 0 and, once keepalived reports the member's planned
+    priorities again, the holder hands back what the member comes first for (tasks/undrain.yml)."""
+    restored = " && ".join(f"grep -qvx 1 {dataplane.RUN_DIR}/{name}.priority" for name in NAMES)
+    lab.member(HOLDER).exec(f"echo 0 > {dataplane.DRAIN}; for i in $(seq 2000); do {restored} && break; "
+                            "sleep 0.005; done")
+    files = [f"{dataplane.STATE_DIR}/{name}.handover" for name in NAMES]
+    lab.member(BACKUP).exec(dataplane.handover(files, "offset", 0, NAMES))
+
+
 def planned_actions(lab, advert):
     """(kind, kind back, act, undo) of each planned move, as the role's tasks do them."""
     node = lab.member(HOLDER)
     return (("drain", "undrain", lambda: node.exec(dataplane.handover([dataplane.DRAIN], "drain", 1, NAMES)),
-             lambda: node.exec(f"echo 0 > {dataplane.DRAIN}")),
+             lambda: _undrain(lab)),
             ("move", "move back", lambda: _move(lab, BACKUP, advert), lambda: _move(lab, None, advert)),
             ("failing check", "check recovered", lambda: node.exec(f"echo 1 > {HEALTH}"),
              lambda: node.exec(f"echo 0 > {HEALTH}")),

@@ -296,9 +296,14 @@ def vrrp_host(plan, host):
 
 
 def vrrp_manifest(instances, run_dir):
-    """What failover.shared_ip.vip_status reads: where the states are and which addresses to report."""
+    """What failover.shared_ip.vip_status reads: where the states are and which addresses to report; and
+    what an undrain reads: each address's members and whether it takes the address back by preemption."""
+    from ansible.module_utils.parsing.convert_bool import boolean  # imported late, as in _move_filter
+
     return {"run_dir": run_dir,
-            "addresses": [{"name": item["name"], "address": item["address"], "interface": item["interface"]}
+            "addresses": [{"name": item["name"], "address": item["address"], "interface": item["interface"],
+                           "members": item["order"], "preempt": boolean(item.get("preempt", True)),
+                           "preempt_delay": int(item.get("preempt_delay") or 0)}
                           for item in instances or []]}
 
 
@@ -332,6 +337,23 @@ def vrrp_move_offsets(plan, name, to=None):
                      % (name, ", ".join(str(item) for item in names)))
 
 
+def vrrp_hand_back(others, mine, addresses):
+    """What the other members hand back at once to a member just undrained: [{"host", "name"}].
+
+    An address comes back when another member holds it at a lower priority than this member's and
+    preemption would bring it here (preempt on, no preempt_delay): the holder hands it over at once
+    rather than this member waiting for its master-down timer (tasks/undrain.yml).  `others`: results of
+    failover.shared_ip.vip_status on the other members (`item` the member, `vips`); `mine`: its `vips`
+    on this member; `addresses`: this member's manifest addresses (vrrp_manifest).
+    """
+    eager = set(item["name"] for item in addresses or [] if item["preempt"] and not item["preempt_delay"])
+    ranks = dict((vip["name"], vip["priority"]) for vip in mine or []
+                 if vip["name"] in eager and vip["state"] == "BACKUP" and vip.get("priority") is not None)
+    return [{"host": result["item"], "name": vip["name"]} for result in others or [] for vip in result.get("vips", [])
+            if vip["held"] and vip["name"] in ranks and vip.get("priority") is not None
+            and vip["priority"] < ranks[vip["name"]]]
+
+
 def _move_filter(plan, name, to=None):
     try:
         return vrrp_move_offsets(plan, name, to)
@@ -350,4 +372,5 @@ class FilterModule(object):
             "vrrp_manifest": vrrp_manifest,
             "vrrp_move_files": vrrp_move_files,
             "vrrp_move_offsets": _move_filter,
+            "vrrp_hand_back": vrrp_hand_back,
         }

@@ -92,8 +92,8 @@ vips:
   type: list
   elements: dict
   sample:
-    - {name: web, address: 192.168.100.100, held: true, state: MASTER}
-    - {name: api6, address: "fd00:100::100", held: false, state: BACKUP}
+    - {name: web, address: 192.168.100.100, held: true, state: MASTER, priority: 254}
+    - {name: api6, address: "fd00:100::100", held: false, state: BACKUP, priority: 249}
   contains:
     name:
       description: VRRP instance name.
@@ -112,6 +112,13 @@ vips:
       type: str
       choices: [MASTER, BACKUP, FAULT, UNKNOWN]
       sample: MASTER
+    priority:
+      description:
+        - keepalived's effective priority for the instance (its planned priority with the tracked weights),
+          as last reported on the role's notify FIFO (C(<name>.priority)).
+        - V(null) when keepalived is not running or has not reported it yet.
+      type: int
+      sample: 254
 keepalived_running:
   description: Whether the keepalived process named by O(pid_file) is alive.
   returned: always
@@ -158,15 +165,25 @@ def keepalived_running(pid_file, proc="/proc"):
     return False
 
 
-def read_state(run_dir, name, running):
+def read_run_file(run_dir, name, kind, running):
+    """The content of <run_dir>/<name>.<kind> that keepalived's scripts record; None if not running or absent."""
     if not running:
-        return "UNKNOWN"
+        return None
     try:
-        with open(os.path.join(run_dir, "%s.state" % name)) as handle:
-            state = handle.read().strip().upper()
+        with open(os.path.join(run_dir, "%s.%s" % (name, kind))) as handle:
+            return handle.read().strip()
     except (IOError, OSError):
-        return "UNKNOWN"
+        return None
+
+
+def read_state(run_dir, name, running):
+    state = (read_run_file(run_dir, name, "state", running) or "").upper()
     return state if state in STATES else "UNKNOWN"
+
+
+def read_priority(run_dir, name, running):
+    value = read_run_file(run_dir, name, "priority", running)
+    return int(value) if value and value.isdigit() else None
 
 
 def report(addresses, present, run_dir, running):
@@ -176,7 +193,8 @@ def report(addresses, present, run_dir, running):
         interface = entry.get("interface")
         held = any(address == ip and (not interface or ifname == interface) for address, ifname in present)
         vips.append({"name": entry["name"], "address": ip, "held": held,
-                     "state": read_state(run_dir, entry["name"], running)})
+                     "state": read_state(run_dir, entry["name"], running),
+                     "priority": read_priority(run_dir, entry["name"], running)})
     return vips
 
 

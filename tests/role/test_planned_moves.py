@@ -37,9 +37,9 @@ ROLE_VARS = {
 PLANNED_PLACES = {WEB: ["node01"], API: ["node02"]}
 
 
-def planned(lab, tmp_path, action, hosts, **extra):
+def planned(lab, tmp_path, action, hosts, role_vars=ROLE_VARS, **extra):
     started = time.monotonic()
-    proc = converge(lab, tmp_path, dict(ROLE_VARS, planned_action=action, planned_hosts=hosts, **extra),
+    proc = converge(lab, tmp_path, dict(role_vars, planned_action=action, planned_hosts=hosts, **extra),
                     playbook=PLANNED)
     print("%s on %s: %.1f s" % (action, hosts, time.monotonic() - started))
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
@@ -55,6 +55,10 @@ def holders(lab, settle=3.0):
 
 def state(lab, member, name):
     return sh(lab, member, "cat /run/keepalived-vip/%s.state" % name).strip()
+
+
+def priority(lab, member, name):
+    return int(sh(lab, member, "cat /run/keepalived-vip/%s.priority" % name))
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +77,17 @@ def test_a_drained_member_hands_its_addresses_over_and_takes_them_back_when_undr
     assert holders(lab) == {WEB: ["node02"], API: ["node02"]}
     assert state(lab, "node01", "web") == "BACKUP"  # back from its moment of FAULT, at priority 1
 
-    planned(lab, tmp_path, "undrain", "node01")
+    since = sh(lab, "node02", "date '+%Y-%m-%d %H:%M:%S'").strip()
+    proc = planned(lab, tmp_path, "undrain", "node01", role_vars={})  # as the README's play on one member
     assert holders(lab) == PLANNED_PLACES
     assert state(lab, "node01", "web") == "MASTER" and state(lab, "node02", "web") == "BACKUP"
+    # node02 handed web back at once (a moment of FAULT), rather than node01 waiting for its master-down
+    # timer; api, which node02 comes first for, stayed
+    assert "web from node02" in proc.stdout and "api from" not in proc.stdout
+    journal = sh(lab, "node02", "journalctl -u keepalived -o cat --since '%s'" % since)
+    assert "(web) Entering FAULT STATE" in journal and "(api) Entering FAULT STATE" not in journal, journal
+    # the priorities keepalived reports (the FIFO reader's records, read by vip_status): the planned ones again
+    assert [priority(lab, member, "web") for member in ("node01", "node02", "node03")] == [254, 249, 239]
 
 
 def test_a_move_puts_the_address_on_the_chosen_member_and_back(lab, tmp_path):

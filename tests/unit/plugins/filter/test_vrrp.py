@@ -20,6 +20,7 @@ from ansible_collections.failover.shared_ip.plugins.filter.vrrp import (
     FilterModule,
     default_router_id,
     priorities,
+    vrrp_hand_back,
     vrrp_host,
     vrrp_manifest,
     vrrp_move_files,
@@ -302,7 +303,7 @@ def test_move_reset_and_errors():
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {"vrrp_sources", "vrrp_plan", "vrrp_host", "vrrp_manifest",
-                                             "vrrp_move_files", "vrrp_move_offsets"}
+                                             "vrrp_move_files", "vrrp_move_offsets", "vrrp_hand_back"}
 
 
 # the collections path the plugin under test was imported from (.build/collections in a checkout)
@@ -459,9 +460,49 @@ def test_host_view_of_a_plan_with_errors_is_empty():
     assert vrrp_host(plan([vip("a", "10.0.0.300")]), "node01") == []
 
 
-def test_manifest_lists_name_address_and_interface():
-    result = plan([vip("web", "10.0.0.1"), vip("web6", "fd00::1", interface="eth1")])
+def test_manifest_lists_each_address_with_its_members_and_preemption():
+    result = plan([vip("web", "10.0.0.1", preferred=["node02"]),
+                   vip("web6", "fd00::1", interface="eth1", preempt="no", preempt_delay=5)],
+                  defaults={"preempt": True, "preempt_delay": "0"})
     manifest = vrrp_manifest(vrrp_host(result, "node01"), "/run/keepalived-vip")
-    assert manifest == {"run_dir": "/run/keepalived-vip",
-                        "addresses": [{"name": "web", "address": "10.0.0.1/32", "interface": "host0"},
-                                      {"name": "web6", "address": "fd00::1/128", "interface": "eth1"}]}
+    assert manifest == {"run_dir": "/run/keepalived-vip", "addresses": [
+        {"name": "web", "address": "10.0.0.1/32", "interface": "host0", "members": ["node02", "node03", "node01"],
+         "preempt": True, "preempt_delay": 0},
+        {"name": "web6", "address": "fd00::1/128", "interface": "eth1", "members": ["node01", "node02", "node03"],
+         "preempt": False, "preempt_delay": 5}]}
+
+
+def status(*vips):
+    """vip_status's `vips`: (name, held, state, priority) each."""
+    return [{"name": name, "address": "10.0.0.%d" % index, "held": held, "state": state, "priority": priority}
+            for index, (name, held, state, priority) in enumerate(vips, start=1)]
+
+
+def manifest_addresses(*names, **settings):
+    return [dict({"name": name, "members": ["node01", "node02", "node03"], "preempt": True, "preempt_delay": 0},
+                 **settings) for name in names]
+
+
+def test_an_undrained_member_gets_back_what_a_lower_priority_holds():
+    mine = status(("web", False, "BACKUP", 254), ("api", False, "BACKUP", 249), ("db", False, "BACKUP", 254))
+    others = [{"item": "node02", "vips": status(("web", True, "MASTER", 249), ("api", True, "MASTER", 254),
+                                                ("db", False, "BACKUP", 249))},
+              {"item": "node03", "vips": status(("web", False, "BACKUP", 239), ("api", False, "BACKUP", 239),
+                                                ("db", True, "MASTER", 254))},
+              {"item": "node04", "skipped": True}]
+    # api: node02 comes first for it; db: its holder has the same priority (keepalived would not preempt)
+    assert vrrp_hand_back(others, mine, manifest_addresses("web", "api", "db")) == [{"host": "node02", "name": "web"}]
+
+
+@pytest.mark.parametrize("mine_state, mine_priority", [("FAULT", 254), ("BACKUP", None), ("MASTER", 254)])
+def test_nothing_comes_back_unless_this_member_is_a_backup_of_known_priority(mine_state, mine_priority):
+    others = [{"item": "node02", "vips": status(("web", True, "MASTER", 249))}]
+    assert vrrp_hand_back(others, status(("web", False, mine_state, mine_priority)), manifest_addresses("web")) == []
+
+
+@pytest.mark.parametrize("settings", [{"preempt": False}, {"preempt_delay": 5}])
+def test_nothing_comes_back_at_once_without_preemption_or_with_a_delay(settings):
+    others = [{"item": "node02", "vips": status(("web", True, "MASTER", 249))}]
+    mine = status(("web", False, "BACKUP", 254))
+    assert vrrp_hand_back(others, mine, manifest_addresses("web", **settings)) == []
+    assert vrrp_hand_back(others, mine, manifest_addresses("web")) == [{"host": "node02", "name": "web"}]

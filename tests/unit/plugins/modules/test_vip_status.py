@@ -53,6 +53,8 @@ def test_held_and_state(member, capsys):
     address, ifname = local_address()
     (run_dir / "here.state").write_text("MASTER\n")
     (run_dir / "away.state").write_text("BACKUP\n")
+    (run_dir / "here.priority").write_text("249\n")
+    (run_dir / "away.priority").write_text("\n")  # being written: no priority rather than a wrong one
     result = run(dict(run_dir=str(run_dir), pid_file=str(pid_file), manifest=str(run_dir / "none.json"), addresses=[
         dict(name="here", address=address + "/32", interface=ifname),
         dict(name="away", address="198.51.100.77"),
@@ -60,9 +62,9 @@ def test_held_and_state(member, capsys):
     ]), capsys)
     assert result["changed"] is False and result["keepalived_running"] is True
     assert result["vips"] == [
-        {"name": "here", "address": address, "held": True, "state": "MASTER"},
-        {"name": "away", "address": "198.51.100.77", "held": False, "state": "BACKUP"},
-        {"name": "silent", "address": "2001:db8::77", "held": False, "state": "UNKNOWN"},
+        {"name": "here", "address": address, "held": True, "state": "MASTER", "priority": 249},
+        {"name": "away", "address": "198.51.100.77", "held": False, "state": "BACKUP", "priority": None},
+        {"name": "silent", "address": "2001:db8::77", "held": False, "state": "UNKNOWN", "priority": None},
     ]
 
 
@@ -78,12 +80,14 @@ def test_manifest_and_stale_state_when_keepalived_is_gone(member, tmp_path, caps
     run_dir, pid_file = member
     pid_file.write_text("999999999\n")  # no such process: state files are stale
     (run_dir / "web.state").write_text("MASTER\n")
+    (run_dir / "web.priority").write_text("254\n")
     manifest = tmp_path / "vip-status.json"
     manifest.write_text(json.dumps({"run_dir": str(run_dir), "addresses": [
         {"name": "web", "address": "fd00:100::100/128", "interface": "host0"}]}))
     result = run(dict(manifest=str(manifest), pid_file=str(pid_file)), capsys)
     assert result["keepalived_running"] is False
-    assert result["vips"] == [{"name": "web", "address": "fd00:100::100", "held": False, "state": "UNKNOWN"}]
+    assert result["vips"] == [{"name": "web", "address": "fd00:100::100", "held": False, "state": "UNKNOWN",
+                               "priority": None}]
 
 
 def test_odd_state_file_is_unknown(member, capsys):
