@@ -337,8 +337,9 @@ def vrrp_move_offsets(plan, name, to=None):
                      % (name, ", ".join(str(item) for item in names)))
 
 
-def vrrp_hand_back(others, mine, addresses):
-    """What the other members hand back at once to a member just undrained: [{"host", "name"}].
+def vrrp_hand_back(others, mine, addresses, state_dir):
+    """What the other members hand back at once to a member just undrained: [{"host", "names", "files"}],
+    `files` the holder's hand-over track files of those addresses (<state_dir>/<name>.handover).
 
     An address comes back when another member holds it at a lower priority than this member's and
     preemption would bring it here (preempt on, no preempt_delay): the holder hands it over at once
@@ -349,9 +350,14 @@ def vrrp_hand_back(others, mine, addresses):
     eager = set(item["name"] for item in addresses or [] if item["preempt"] and not item["preempt_delay"])
     ranks = dict((vip["name"], vip["priority"]) for vip in mine or []
                  if vip["name"] in eager and vip["state"] == "BACKUP" and vip.get("priority") is not None)
-    return [{"host": result["item"], "name": vip["name"]} for result in others or [] for vip in result.get("vips", [])
-            if vip["held"] and vip["name"] in ranks and vip.get("priority") is not None
-            and vip["priority"] < ranks[vip["name"]]]
+    result = []
+    for other in others or []:
+        names = [vip["name"] for vip in other.get("vips", []) if vip["held"] and vip["name"] in ranks
+                 and vip.get("priority") is not None and vip["priority"] < ranks[vip["name"]]]
+        if names:
+            result.append({"host": other["item"], "names": names,
+                           "files": ["%s/%s.handover" % (str(state_dir).rstrip("/"), name) for name in names]})
+    return result
 
 
 def _move_filter(plan, name, to=None):

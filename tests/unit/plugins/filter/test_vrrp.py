@@ -491,18 +491,27 @@ def test_an_undrained_member_gets_back_what_a_lower_priority_holds():
                                                 ("db", True, "MASTER", 254))},
               {"item": "node04", "skipped": True}]
     # api: node02 comes first for it; db: its holder has the same priority (keepalived would not preempt)
-    assert vrrp_hand_back(others, mine, manifest_addresses("web", "api", "db")) == [{"host": "node02", "name": "web"}]
+    assert vrrp_hand_back(others, mine, manifest_addresses("web", "api", "db"), "/var/lib/kv/") == [
+        {"host": "node02", "names": ["web"], "files": ["/var/lib/kv/web.handover"]}]
+
+
+def test_what_one_member_hands_back_comes_in_one_item():
+    mine = status(("web", False, "BACKUP", 254), ("api", False, "BACKUP", 254))
+    others = [{"item": "node02", "vips": status(("web", True, "MASTER", 249), ("api", True, "MASTER", 1))}]
+    assert vrrp_hand_back(others, mine, manifest_addresses("web", "api"), "/s") == [
+        {"host": "node02", "names": ["web", "api"], "files": ["/s/web.handover", "/s/api.handover"]}]
 
 
 @pytest.mark.parametrize("mine_state, mine_priority", [("FAULT", 254), ("BACKUP", None), ("MASTER", 254)])
 def test_nothing_comes_back_unless_this_member_is_a_backup_of_known_priority(mine_state, mine_priority):
     others = [{"item": "node02", "vips": status(("web", True, "MASTER", 249))}]
-    assert vrrp_hand_back(others, status(("web", False, mine_state, mine_priority)), manifest_addresses("web")) == []
+    assert vrrp_hand_back(others, status(("web", False, mine_state, mine_priority)), manifest_addresses("web"), "/s") == []
 
 
 @pytest.mark.parametrize("settings", [{"preempt": False}, {"preempt_delay": 5}])
 def test_nothing_comes_back_at_once_without_preemption_or_with_a_delay(settings):
     others = [{"item": "node02", "vips": status(("web", True, "MASTER", 249))}]
     mine = status(("web", False, "BACKUP", 254))
-    assert vrrp_hand_back(others, mine, manifest_addresses("web", **settings)) == []
-    assert vrrp_hand_back(others, mine, manifest_addresses("web")) == [{"host": "node02", "name": "web"}]
+    assert vrrp_hand_back(others, mine, manifest_addresses("web", **settings), "/s") == []
+    assert vrrp_hand_back(others, mine, manifest_addresses("web"), "/s") == [
+        {"host": "node02", "names": ["web"], "files": ["/s/web.handover"]}]
