@@ -12,7 +12,8 @@ realtime task, standing for another machine that load on this one does not slow 
   recovery, and a failing script check of weight 0 (FAULT; run every second, so noticed up to a second late)
   and its recovery, `--moves` times each; the client's longest silence, the time until the move settled (new
   holder has the address, the old one has dropped it: `ip monitor` in every member) and any third member
-  that took the address meanwhile;
+  that took the address meanwhile; and a drain and undrain through the role's own tasks (ansible-playbook),
+  the undrain settled from its write of the drain file;
 - quiet figures: keepalived's CPU per member and the packets per second on the wire per address
   (VRRP adverts, gratuitous ARPs and unsolicited NAs) over 20 s;
 - under load: a `--soak-minutes` soak of the profile (tools/soak.py), spurious transitions per hour.
@@ -91,12 +92,29 @@ def _undrain(lab):
     lab.member(BACKUP).exec(dataplane.handover(files, "offset", 0, NAMES))
 
 
-def planned_actions(lab, advert):
-    """(kind, kind back, act, undo) of each planned move, as the role's tasks do them."""
+def _role_action(lab, work, action):
+    """The role's own `drain` or `undrain` of node01 (the planned-move play of tools/bench_role.yml). Returns
+    when an undrain wrote the drain file (its first write: the figures count from there), None for a drain
+    (its first write, the moment of FAULT, is overwritten: they count from the start of ansible-playbook)."""
+    log = work / f"role-{action}.log"
+    run = run_playbook(lab.inventory, log, extra_vars={"bench_action": action, "bench_host": HOLDER},
+                       playbook=soak.PLAYBOOK)
+    if run.rc != 0:
+        raise RuntimeError(f"the role's {action} exited with {run.rc}; see {log}")
+    if action == "undrain":
+        return float(lab.member(HOLDER).exec(["stat", "-c", "%.9Y", dataplane.DRAIN]).stdout)
+    return None
+
+
+def planned_actions(lab, advert, work):
+    """(kind, kind back, act, undo) of each planned move, as the role's tasks do them; an act or undo may
+    return the time of its first write, when that is not when it was called."""
     node = lab.member(HOLDER)
     return (("drain", "undrain", lambda: node.exec(dataplane.handover([dataplane.DRAIN], "drain", 1, NAMES)),
              lambda: _undrain(lab)),
             ("move", "move back", lambda: _move(lab, BACKUP, advert), lambda: _move(lab, None, advert)),
+            ("drain, the role's playbook", "undrain, the role's tasks", lambda: _role_action(lab, work, "drain"),
+             lambda: _role_action(lab, work, "undrain")),
             ("failing check", "check recovered", lambda: node.exec(f"echo 1 > {HEALTH}"),
              lambda: node.exec(f"echo 0 > {HEALTH}")),
             ("failing script check, weight 0", "weight-0 check recovered", lambda: node.exec(f"touch {FAULTY}"),
@@ -149,14 +167,17 @@ def settle_ms(changes, acted_at, address, new, old):
 
 
 def _observe(lab, watch, act, new, old, wait):
-    """Probe both addresses, act, wait; returns {address: {"loss_ms", "settle_ms"}}."""
+    """Probe both addresses, act, wait; returns {address: {"loss_ms", "settle_ms"}}, settled counted from the
+    call of act or from the time of its first write that it returns."""
     probes = {a: lab.start_probe(a, tag=f"bp{i}", max_seconds=wait + 30, interval_ms=PROBE_MS,
                                  priority=soak.WATCH_PRIORITY)
               for i, a in enumerate(ADDRESSES)}
     try:
         time.sleep(0.5)
         acted_at = time.time()
-        act()
+        first_write = act()
+        if isinstance(first_write, float):
+            acted_at = first_write
         time.sleep(wait)
     finally:
         results = {a: p.stop() for a, p in probes.items()}
@@ -195,7 +216,7 @@ def bench_profile(lab, profile, settings, cuts, moves, work):
         raise RuntimeError(f"ansible-playbook exited with {run.rc}; see {work / f'converge-{profile}.log'}")
     _back_home(lab, profile)
     wait = max(1.0, 5 * advert + 0.5)
-    actions = planned_actions(lab, advert)
+    actions = planned_actions(lab, advert, work)
     samples = {"hard failover": [], **{kind: [] for action in actions for kind in action[:2]}}
     total = cuts * (wait + 8) + moves * 2 * len(actions) * (wait + 3) + QUIET_SECONDS + 120
     watch = Watch(lab, work, int(total))
