@@ -337,6 +337,19 @@ def vrrp_move_offsets(plan, name, to=None):
                      % (name, ", ".join(str(item) for item in names)))
 
 
+def _returning_ranks(mine, addresses):
+    """{name: this member's priority} of the addresses preemption would bring to it (preempt on, no delay),
+    from its vip_status `vips` (a BACKUP of known priority)."""
+    eager = set(item["name"] for item in addresses or [] if item["preempt"] and not item["preempt_delay"])
+    return dict((vip["name"], vip["priority"]) for vip in mine or []
+                if vip["name"] in eager and vip["state"] == "BACKUP" and vip.get("priority") is not None)
+
+
+def _outranked(vip, ranks):
+    """An address held (vip_status's `vips` item) at a lower priority than its rank in `ranks` (absent: none)."""
+    return vip["held"] and vip.get("priority") is not None and vip["priority"] < ranks.get(vip["name"], -1)
+
+
 def vrrp_hand_back(others, mine, addresses, state_dir):
     """What the other members hand back at once to a member just undrained: [{"host", "names", "files"}],
     `files` the holder's hand-over track files of those addresses (<state_dir>/<name>.handover).
@@ -347,13 +360,10 @@ def vrrp_hand_back(others, mine, addresses, state_dir):
     failover.shared_ip.vip_status on the other members (`item` the member, `vips`); `mine`: its `vips`
     on this member; `addresses`: this member's manifest addresses (vrrp_manifest).
     """
-    eager = set(item["name"] for item in addresses or [] if item["preempt"] and not item["preempt_delay"])
-    ranks = dict((vip["name"], vip["priority"]) for vip in mine or []
-                 if vip["name"] in eager and vip["state"] == "BACKUP" and vip.get("priority") is not None)
+    ranks = _returning_ranks(mine, addresses)
     result = []
     for other in others or []:
-        names = [vip["name"] for vip in other.get("vips", []) if vip["held"] and vip["name"] in ranks
-                 and vip.get("priority") is not None and vip["priority"] < ranks[vip["name"]]]
+        names = [vip["name"] for vip in other.get("vips", []) if _outranked(vip, ranks)]
         if names:
             result.append({"host": other["item"], "names": names,
                            "files": ["%s/%s.handover" % (str(state_dir).rstrip("/"), name) for name in names]})
