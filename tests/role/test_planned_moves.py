@@ -37,8 +37,10 @@ ROLE_VARS = {
 PLANNED_PLACES = {WEB: ["node01"], API: ["node02"]}
 
 
-def planned(lab, tmp_path, action, hosts, role_vars=ROLE_VARS, **extra):
+def planned(lab, tmp_path, action, hosts, role_vars=None, **extra):
+    """The role's `action` on `hosts`, with the role's input ROLE_VARS unless `role_vars` is given."""
     started = time.monotonic()
+    role_vars = ROLE_VARS if role_vars is None else role_vars
     proc = converge(lab, tmp_path, dict(role_vars, planned_action=action, planned_hosts=hosts, **extra),
                     playbook=PLANNED)
     print("%s on %s: %.1f s" % (action, hosts, time.monotonic() - started))
