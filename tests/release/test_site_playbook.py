@@ -2,7 +2,8 @@
 
 A user's inventory directory (hosts.yml, group_vars/all.yml) with a cluster of its own, run against the
 simulator with the collection installed from the tarball: the cloud ends up with the user's addresses
-and names and nothing else. Without the cluster the play stops before any call, naming what is missing.
+and names and nothing else, host_vars of localhost outranking group_vars as usual. Without the cluster
+the play stops before any call, naming what is missing.
 Both runs use `--tags cloud` with members that cannot be reached: nothing may touch them.
 """
 
@@ -80,6 +81,16 @@ def test_without_a_cluster_the_installed_playbook_stops_before_any_call_naming_w
         assert f"{variable} is not set" in proc.stdout, proc.stdout[-4000:]
     assert Control(fakecloud).counters()["total"] == 0
     assert _recap_hosts(proc.stdout) == ["localhost"], proc.stdout[-3000:]
+
+
+def test_host_vars_of_localhost_outrank_the_group_vars(installed, fakecloud, tmp_path):
+    inventory = _inventory(tmp_path / "inventory", fakecloud + "/v2.0", USER_CLUSTER)
+    (inventory / "host_vars").mkdir()
+    (inventory / "host_vars" / "localhost.yml").write_text(
+        yaml.safe_dump({"shared_ips": [{"name": "blog", "address": "192.168.100.160"}]}))
+    proc = _site(installed, inventory)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    assert _shared_ips(fakecloud) == {"blog": ("192.168.100.160", ["node01", "node02", "node03"])}
 
 
 @pytest.mark.parametrize("missing", ["shared_ip_network", "shared_ips"])
