@@ -14,7 +14,6 @@ and ``preferred``, which the module itself fills in; a unit test keeps the copy 
 part is checked here against that spec and passed on unchanged in ``keepalived_vip_addresses``.
 """
 
-import difflib
 import ipaddress
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -23,7 +22,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils import _plan as
 from ansible_collections.failover.shared_ip.plugins.module_utils import _rules as rules
 from ansible_collections.failover.shared_ip.plugins.module_utils import _snapshot as read
 from ansible_collections.failover.shared_ip.plugins.module_utils import _steps as steps_
-from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError, check_name
+from ansible_collections.failover.shared_ip.plugins.module_utils._contract import PlanError, check_name, near_miss
 from ansible_collections.failover.shared_ip.plugins.module_utils._steps import StepsFailed
 from ansible_collections.failover.shared_ip.plugins.module_utils._resolve import DELETE_WITH_CLUSTER, names_of
 
@@ -138,11 +137,11 @@ def check_item(index, item):
         value = item[key]
         spec = ITEM_SPEC.get(key)
         if spec is None:
-            near = difflib.get_close_matches(str(key), list(ITEM_SPEC), 1)
+            near = near_miss(key, ITEM_SPEC)
             shown = MASK if set(near) & set(SECRET_SETTINGS) else value     # a misspelt secret is one too
             raise PlanError("%s.%s" % (where, key), shown, "no such setting%s; an address takes the cloud settings "
                             "%s and the role's %s" % (" (did you mean %s?)" % near[0] if near else "",
-                                                      ", ".join(CLOUD_SETTINGS), ", ".join(ROLE_SETTINGS)))
+                                                      ", ".join(CLOUD_SETTINGS), ", ".join(ROLE_SETTINGS)), near)
         shown = MASK if key in SECRET_SETTINGS else value
         if value is None:
             continue

@@ -41,12 +41,16 @@ def show(value):
     return str(value)
 
 
-def did_you_mean(value, candidates):
-    """``"; did you mean X?"`` for a near miss of ``value`` among ``candidates`` (the same but for case, or
-    a small typo), else ``""``."""
+def near_miss(value, candidates):
+    """``[X]`` for a near miss of ``value`` among ``candidates`` (the same but for case, or a small typo),
+    else ``[]``: the refusal's ``candidates``."""
     names = sorted(set(str(c) for c in candidates if c))
     same = [c for c in names if c.lower() == str(value).lower()]
-    near = same or difflib.get_close_matches(str(value), names, 1, 0.75)
+    return (same or difflib.get_close_matches(str(value), names, 1, 0.75))[:1]
+
+
+def did_you_mean(near):
+    """``"; did you mean X?"`` for the near miss ``near`` (from near_miss), else ``""``."""
     return "; did you mean %s?" % near[0] if near else ""
 
 

@@ -22,6 +22,7 @@ from ansible_collections.failover.shared_ip.plugins.module_utils._contract impor
     did_you_mean,
     is_uuid,
     labels,
+    near_miss,
     record_key,
     same_ip,
 )
@@ -83,7 +84,8 @@ def _no_such_network(spec, known, regions):
         raise PlanError("network", spec, "no such network in region %s%s; %s %s it: set region=%s"
                         % (regions.get("region"), listed, "region" if len(elsewhere) == 1 else "regions",
                            ", ".join(elsewhere) + (" has" if len(elsewhere) == 1 else " have"), elsewhere[0]))
-    raise PlanError("network", spec, "no such network%s%s" % (listed, did_you_mean(spec, names)))
+    near = near_miss(spec, names)
+    raise PlanError("network", spec, "no such network%s%s" % (listed, did_you_mean(near)), near)
 
 
 def network_label(network):
@@ -104,8 +106,9 @@ def resolve_servers(found, specs, option="servers", known=None):
     for spec in specs:
         servers = [s for s in found.get(spec) or [] if _is(s, spec)]
         if not servers:
+            near = [] if is_uuid(spec) else near_miss(spec, [s.get("name") for s in known or []])
             raise PlanError(option, spec, "no server with this id" if is_uuid(spec) else "no such server%s"
-                            % did_you_mean(spec, [s.get("name") for s in known or []]))
+                            % did_you_mean(near), near)
         if len(servers) > 1:
             raise PlanError(option, spec, "more than one server has this name: %s; give its UUID"
                             % ", ".join(sorted(s["id"] for s in servers)), [s["id"] for s in servers])

@@ -3,6 +3,8 @@
 
 from __future__ import absolute_import, division, print_function
 
+import re
+
 import pytest
 import requests
 
@@ -141,6 +143,7 @@ def test_an_address_of_another_network_is_refused_naming_both_networks(sim, caps
 def test_a_near_miss_is_offered_and_the_region_that_has_the_network_named(sim, capsys, module, args, message):
     out = run(module, dict(login(sim), **args), capsys)
     assert out.get("failed") and out["msg"] == message, out.get("msg")
+    assert out["candidates"] == re.findall(r"did you mean (.*)\?$", message), out     # the near miss, for a program
 
 
 def test_a_near_miss_costs_no_read_on_the_success_path(sim, capsys):
