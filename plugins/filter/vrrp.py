@@ -34,7 +34,7 @@ FAMILIES = fields.FAMILIES
 PLANNED_KEYS = ("name", "address", "preferred", "router_id", "interface", "track", "auth_pass")
 # check type -> the template's track list it goes to
 TRACK_LISTS = {"file": "track_file", "script": "track_script", "process": "track_process",
-               "interface": "track_interface"}
+               "interface": "track_interface", "bfd": "track_bfd"}
 
 
 def priority_step(count):

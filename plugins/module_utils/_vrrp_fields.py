@@ -18,10 +18,23 @@ import re
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 AUTH_PASS_RE = re.compile(r"^[!-~]{1,8}$")  # printable ASCII without space, as keepalived's PASS type takes it
 FAMILIES = {4: "ipv4", 6: "ipv6"}
-CHECK_TYPES = {"script": "script", "process": "process", "interface": "interface", "file": "file"}  # type -> key it needs
-# What a check gets when it does not say (keepalived's own defaults differ: these make a failing check move the address)
-CHECK_DEFAULTS = {"script": {"interval": 2, "fall": 2, "rise": 2}}
+CHECK_TYPES = {"script": "script", "process": "process", "interface": "interface", "file": "file",
+               "bfd": "neighbor"}  # type -> key it needs
+# What a check gets when it does not say (keepalived's own defaults differ: these make a failing check move the address;
+# a BFD session is down after 3 x 50 ms without a word from its neighbor, where keepalived's 5 x 10 ms would be
+# at the mercy of every scheduling delay)
+CHECK_DEFAULTS = {"script": {"interval": 2, "fall": 2, "rise": 2}, "bfd": {"min_rx": 50, "min_tx": 50, "multiplier": 3}}
+# A BFD check's addresses: IP addresses, not networks
+BFD_ADDRESSES = ("neighbor", "source")
 DEFAULT_WEIGHT = -253
+
+
+def _is_ip(value):
+    try:
+        ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        return False
+    return True
 
 
 def parse_address(value):
@@ -155,6 +168,9 @@ def check(where, value, seen):
         return dict(raw), errors
     if not raw.get(CHECK_TYPES[kind]):
         errors.append("%s.%s: check %s of type %s needs it" % (where, CHECK_TYPES[kind], label, kind))
+    elif kind == "bfd":
+        errors.extend("%s.%s: %r (%s) is not an IP address" % (where, key, raw[key], label)
+                      for key in BFD_ADDRESSES if raw.get(key) and not _is_ip(raw[key]))
     normalised = dict(CHECK_DEFAULTS.get(kind, {}))
     normalised["weight"] = DEFAULT_WEIGHT
     normalised.update((key, item) for key, item in raw.items() if item is not None)

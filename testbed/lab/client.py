@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import _proc
 from ._run import LabError, run
+from .network import CLIENT4
 
 PROBE = Path(__file__).with_name("probe.py")
 
@@ -57,6 +58,19 @@ class Client:
                            "--gap-ms", str(gap_ms), "--out", str(path)],
                           self.workdir / f"{tag}.probe.log", str(path))
         return Probe(path, pid)
+
+    def start_bfd_peer(self, neighbors, interval_ms=50, multiplier=3):
+        """keepalived's BFD process on the client, one session to each of `neighbors` (IPv4 addresses), as the
+        router on the clients' side runs them; returns its pid. It stops with the lab (`down` ends every
+        process of the client's namespace)."""
+        conf = self.workdir / "bfd-peer.conf"
+        conf.write_text("".join(
+            f"bfd_instance peer{i} {{\n    neighbor_ip {ip}\n    source_ip {CLIENT4}\n    min_rx {interval_ms}\n"
+            f"    min_tx {interval_ms}\n    multiplier {multiplier}\n}}\n" for i, ip in enumerate(neighbors)))
+        pids = [self.workdir / f"bfd-peer.{kind}.pid" for kind in ("main", "bfd")]
+        return _proc.spawn(["ip", "netns", "exec", self.netns, "keepalived", "--dont-fork", "--no-syslog",
+                            "--log-console", "--log-detail", "--use-file", str(conf), "--pid", str(pids[0]),
+                            "--bfd_pid", str(pids[1])], self.workdir / "bfd-peer.log", str(conf))
 
     def probe(self, address, seconds=2.0, interval_ms=10):
         """Ping `address` for `seconds` and return the measurements (blocking)."""

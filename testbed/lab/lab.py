@@ -346,6 +346,13 @@ class Lab:
         self.state["partition"] = [side_a, side_b]
         self._save()
 
+    def isolate_from_client(self, name):
+        """Drop every frame between member `name` and the client, both ways: the member loses its path to the
+        clients' side while VRRP between the members still works. heal() ends it."""
+        network.partition(self.name, self.state["image"], [self.member(name).veth], [network.client_veth(self.name)])
+        self.state["partition"] = [[name], ["client"]]
+        self._save()
+
     def heal(self):
         network.heal(self.name, self.state["image"])
         self.state.pop("partition", None)

@@ -18,11 +18,12 @@ CHECKS = [
     {"name": "alive", "type": "script", "script": "/bin/true", "timeout": 1},
     {"name": "nic", "type": "interface", "interface": "ifb0"},
     {"name": "flag", "type": "file", "file": "/tmp/keepalived-vip-test-flag", "weight": -100},
+    {"name": "gateway", "type": "bfd", "neighbor": "192.0.2.1"},
 ]
 ADDRESSES = [
     {"name": "web", "address": "192.0.2.100", "preferred": ["localhost"], "track": ["haproxy", "alive"],
      "auth_pass": "s3cret"},
-    {"name": "api", "address": "192.0.2.101/24", "preempt": False, "garp_master_refresh": 10},
+    {"name": "api", "address": "192.0.2.101/24", "preempt": False, "garp_master_refresh": 10, "track": ["gateway"]},
     {"name": "api6", "address": "fd00::100", "preferred": ["peer1"], "track": ["nic", "flag"]},
 ]
 SAMPLE = {
@@ -60,8 +61,10 @@ BAD_INPUTS = {
                  "auth_pass of web: 1 to 8 printable ASCII characters without spaces (value not shown)"),
     "not-a-member": ({"keepalived_vip_members": ["peer1", "peer2"]},
                      "keepalived_vip_members: this host localhost is not a member (peer1, peer2)"),
+    "bfd-neighbor": ({"keepalived_vip_checks": CHECKS[:4] + [dict(CHECKS[4], neighbor="192.0.2.1/24")]},
+                     "keepalived_vip_checks[4].neighbor: '192.0.2.1/24' (gateway) is not an IP address"),
     "untracked-check": ({"keepalived_vip_checks": CHECKS + [{"name": "spare", "type": "process", "process": "sshd"}]},
-                        "keepalived_vip_checks[4].name: check 'spare' is tracked by no address (add it to the track "
+                        "keepalived_vip_checks[5].name: check 'spare' is tracked by no address (add it to the track "
                         "list of an item of keepalived_vip_addresses, or remove it)"),
 }
 
@@ -106,6 +109,10 @@ def test_sample_cluster_renders_and_passes_keepalived_config_test(rendered):
     assert re.search(r"vrrp_notify_fifo /\S+\n\s+vrrp_notify_fifo_script /\S+/handover root\n\s+"
                      r"vrrp_notify_priority_changes true\n", text)
     assert re.search(r"track_file flag \{\n\s+file \"/tmp/keepalived-vip-test-flag\"\n\s+weight -100\n", text)
+    # a BFD session to the clients' side, with the role's defaults: down after 3 x 50 ms of silence
+    assert re.search(r"bfd_instance gateway \{\n\s+neighbor_ip 192\.0\.2\.1\n\s+min_rx 50\n\s+min_tx 50\n\s+"
+                     r"multiplier 3\n\s+weight -253\n\s+vrrp\n\}", text)
+    assert re.search(r"track_bfd \{\n\s+gateway\n\s+\}", api) and "track_bfd" not in web
     router_ids = re.findall(r"virtual_router_id (\d+)", text)
     assert len(set(router_ids)) == 3
     # keywords by version (2.2.7 on Debian 12 has both)

@@ -270,7 +270,7 @@ def test_member_and_check_errors():
               {"name": "", "type": "process", "process": "haproxy"}, {"name": "y", "type": "tcp"},
               {"name": "z", "type": "interface"}]
     errors = vrrp_plan([], ["a", "a"], checks=checks)["errors"]
-    assert "keepalived_vip_checks[3].type: 'tcp' (y) must be one of file, interface, process, script" in errors
+    assert "keepalived_vip_checks[3].type: 'tcp' (y) must be one of bfd, file, interface, process, script" in errors
     assert "keepalived_vip_checks[4].interface: check z of type interface needs it" in errors
     assert "keepalived_vip_members: 'a' is listed twice" in errors
     assert "keepalived_vip_checks[1].name: 'x' is used by more than one check" in errors
@@ -447,13 +447,28 @@ def test_host_view_splits_the_tracked_checks_by_kind():
     checks = [{"name": "alive", "type": "script", "script": "/bin/true"},
               {"name": "haproxy", "type": "process", "process": "haproxy"},
               {"name": "nic", "type": "interface", "interface": "eth1", "weight": -50},
-              {"name": "flag", "type": "file", "file": "/tmp/flag"}]
-    result = plan([vip("web", "10.0.0.1", track=["nic", "flag", "haproxy", "alive"]), vip("api", "10.0.0.2")],
+              {"name": "flag", "type": "file", "file": "/tmp/flag"},
+              {"name": "gateway", "type": "bfd", "neighbor": "10.0.0.254"}]
+    result = plan([vip("web", "10.0.0.1", track=["nic", "flag", "haproxy", "alive", "gateway"]), vip("api", "10.0.0.2")],
                   checks=checks)
     web, api = vrrp_host(result, "node01")
     assert (web["track_script"], web["track_process"], web["track_file"]) == (["alive"], ["haproxy"], ["flag"])
-    assert web["track_interface"] == [{"interface": "eth1", "weight": -50}]
+    assert web["track_interface"] == [{"interface": "eth1", "weight": -50}] and web["track_bfd"] == ["gateway"]
     assert api["track_script"] == api["track_process"] == api["track_file"] == api["track_interface"] == []
+    assert api["track_bfd"] == []
+    assert result["checks"][-1] == {"name": "gateway", "type": "bfd", "neighbor": "10.0.0.254", "min_rx": 50,
+                                    "min_tx": 50, "multiplier": 3, "weight": -253, "extra": []}
+
+
+@pytest.mark.parametrize("check, message", [
+    ({"name": "gw", "type": "bfd"}, "keepalived_vip_checks[0].neighbor: check gw of type bfd needs it"),
+    ({"name": "gw", "type": "bfd", "neighbor": "router1"}, "keepalived_vip_checks[0].neighbor: 'router1' (gw) is not an IP"),
+    ({"name": "gw", "type": "bfd", "neighbor": "fd00::1", "source": "fd00::2/64"},
+     "keepalived_vip_checks[0].source: 'fd00::2/64' (gw) is not an IP address"),
+])
+def test_a_bfd_check_needs_the_neighbors_ip_address(check, message):
+    errors = plan([vip("web", "10.0.0.1", track=["gw"])], checks=[check])["errors"]
+    assert any(error.startswith(message) for error in errors), errors
 
 
 def test_host_view_of_a_plan_with_errors_is_empty():

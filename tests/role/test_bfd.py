@@ -1,0 +1,72 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A member that loses its path to the clients gives up its addresses, though VRRP between the members still
+works: a `bfd` check (keepalived's BFD process) to the clients' side, on a real lab (testbed.lab).
+
+The client runs keepalived's BFD process as the router on the clients' side would, one session to each
+member; the holder is cut off from the client alone (its frames to and from the client dropped on the bridge),
+so that VRRP between the members goes on. What a user looks at: the address moves to the next member, the
+cut-off member stays a BACKUP that the others still hear, and the address comes back when the path does.
+The client's loss at each cut is printed, not asserted.
+"""
+
+import os
+import statistics
+import time
+
+import pytest
+
+from testbed.lab import Lab
+from testbed.lab.network import CLIENT4, member_addresses
+from tests.role.test_stage_tags import converge, holds, sh
+
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+]
+
+NAME = os.environ.get("FSIP_ROLE_BFD_LAB", "rbfdtest")  # another name: two checkouts side by side
+WEB = "192.168.100.100"
+CUTS = 5
+ROLE_VARS = {
+    "keepalived_vip_interface": "host0",
+    "keepalived_vip_checks": [{"name": "clients", "type": "bfd", "neighbor": CLIENT4}],
+    "keepalived_vip_addresses": [{"name": "web", "address": WEB + "/24", "preferred": ["node01", "node02"],
+                                  "track": ["clients"]}],
+}
+
+
+def carriers(lab):
+    return [member for member in lab.names if " %s/" % WEB in sh(lab, member, "ip -br addr show host0")]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with Lab(NAME, members=3) as running:
+        running.client.start_bfd_peer([member_addresses(index)[0] for index in range(1, 4)])
+        proc = converge(running, tmp_path_factory.mktemp("converge"), ROLE_VARS)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+        yield running
+
+
+def test_a_holder_cut_off_from_the_clients_gives_its_address_up_and_takes_it_back_when_the_path_returns(lab):
+    assert holds(lab, "node01", WEB), carriers(lab)
+    losses = []
+    for cut in range(1, CUTS + 1):
+        probe = lab.start_probe(WEB, tag="bfd-%d" % cut, max_seconds=30, interval_ms=5, gap_ms=20)
+        time.sleep(0.5)
+        lab.isolate_from_client("node01")
+        try:
+            assert holds(lab, "node02", WEB, seconds=10), carriers(lab)
+            time.sleep(0.5)
+            result = probe.stop()
+            assert carriers(lab) == ["node02"]
+            # node01 is still heard by the others: a BACKUP at the bottom, not a member gone missing
+            assert sh(lab, "node01", "cat /run/keepalived-vip/web.state").strip() == "BACKUP"
+        finally:
+            lab.heal()
+        assert result["resumed"], result
+        losses.append(result["longest_gap_ms"])
+        print("cut %d: the client lost %.0f ms" % (cut, result["longest_gap_ms"]))
+        assert holds(lab, "node01", WEB, seconds=30), carriers(lab)  # the path is back: node01 takes it back
+    print("a holder cut off from the clients, %d cuts (BFD 3 x 50 ms): client loss p50 %.0f ms, max %.0f ms"
+          % (CUTS, statistics.median(losses), max(losses)))
