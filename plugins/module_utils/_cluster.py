@@ -191,8 +191,10 @@ def _entry(index, item, members_all):
     entry["servers"] = list(subset) if subset is not None else list(members_all)
     for who in item.get("preferred") or []:
         if who not in entry["servers"]:
-            raise PlanError(where + ".preferred", who, "not among this address's servers %s"
-                            % ", ".join(entry["servers"]))
+            near = near_miss(who, entry["servers"])
+            alike = " (%s is spelt differently: servers and preferred must name it alike)" % near[0] if near else ""
+            raise PlanError(where + ".preferred", who, "not among this address's servers %s%s"
+                            % (", ".join(entry["servers"]), alike), near)
     if item.get("address") is not None:
         version = rules.version_of(item["address"], option=where + ".address")
         if item.get("version") and item["version"] != version:

@@ -113,6 +113,14 @@ def test_cluster_entries_refusals(addresses, message):
     assert str(err.value).startswith(message)
 
 
+def test_a_preferred_member_spelt_unlike_its_server_is_named_as_a_near_miss():
+    with pytest.raises(PlanError) as err:
+        cluster_items.entries({"servers": ["Node01", "node02"], "addresses": [{"name": "web", "preferred": ["node01"]}]})
+    assert str(err.value) == ("addresses[0].preferred=node01: not among this address's servers Node01, node02 (Node01 "
+                              "is spelt differently: servers and preferred must name it alike)")
+    assert err.value.candidates == ["Node01"]
+
+
 def test_cluster_entries_default_to_all_members():
     items = [{"name": "web"}, {"name": "adm", "servers": NODES[1:]}]
     entries = cluster_items.entries({"servers": NODES, "addresses": items})
