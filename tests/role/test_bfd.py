@@ -5,11 +5,13 @@ works: a `bfd` check (keepalived's BFD process) to the clients' side, on a real 
 The client runs keepalived's BFD process as the router on the clients' side would, one session to each
 member; the holder is cut off from the client alone (its frames to and from the client dropped on the bridge),
 so that VRRP between the members goes on. What a user looks at: the address moves to the next member, the
-cut-off member stays a BACKUP that the others still hear, and the address comes back when the path does.
-The client's loss at each cut is printed, not asserted.
+cut-off member stays a BACKUP that the others still hear, and the address comes back when the path does;
+and when the neighbor itself goes away, so that every member's check fails at once, one member keeps the
+address. The client's loss at each cut is printed, not asserted.
 """
 
 import os
+import signal
 import statistics
 import time
 
@@ -39,16 +41,23 @@ def carriers(lab):
     return [member for member in lab.names if " %s/" % WEB in sh(lab, member, "ip -br addr show host0")]
 
 
+def masters_since(lab, since):
+    """{member: times it entered MASTER for web since the wall-clock time `since`}."""
+    return {member: sh(lab, member, "journalctl -u keepalived --no-pager -q --since @%d" % since).count(
+        "(web) Entering MASTER STATE") for member in lab.names}
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     with Lab(NAME, members=3) as running:
-        running.client.start_bfd_peer([member_addresses(index)[0] for index in range(1, 4)])
+        peer = running.client.start_bfd_peer([member_addresses(index)[0] for index in range(1, 4)])
         proc = converge(running, tmp_path_factory.mktemp("converge"), ROLE_VARS)
         assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
-        yield running
+        yield running, peer
 
 
 def test_a_holder_cut_off_from_the_clients_gives_its_address_up_and_takes_it_back_when_the_path_returns(lab):
+    lab, _peer = lab
     assert holds(lab, "node01", WEB), carriers(lab)
     losses = []
     for cut in range(1, CUTS + 1):
@@ -70,3 +79,16 @@ def test_a_holder_cut_off_from_the_clients_gives_its_address_up_and_takes_it_bac
         assert holds(lab, "node01", WEB, seconds=30), carriers(lab)  # the path is back: node01 takes it back
     print("a holder cut off from the clients, %d cuts (BFD 3 x 50 ms): client loss p50 %.0f ms, max %.0f ms"
           % (CUTS, statistics.median(losses), max(losses)))
+
+
+def test_when_the_neighbor_goes_away_every_check_fails_and_one_member_keeps_the_address(lab):
+    lab, peer = lab
+    assert holds(lab, "node01", WEB), carriers(lab)
+    time.sleep(1)
+    since = int(time.time())  # the journal's --since takes whole seconds: nothing of the test before counts
+    os.kill(peer, signal.SIGTERM)  # the router on the clients' side is gone: every member's session goes down
+    time.sleep(3)
+    first = carriers(lab)
+    time.sleep(3)
+    assert carriers(lab) == first and len(first) == 1, (first, carriers(lab))
+    print("the neighbor gone: %s keeps web; entered MASTER since: %s" % (first[0], masters_since(lab, since)))
