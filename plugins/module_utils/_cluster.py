@@ -137,7 +137,7 @@ def check_item(index, item):
         value = item[key]
         spec = ITEM_SPEC.get(key)
         if spec is None:
-            near = near_miss(key, ITEM_SPEC)
+            near = near_miss(key, ITEM_SPEC, cutoff=0.6)  # a setting's short spelling (addr) still finds it
             shown = MASK if set(near) & set(SECRET_SETTINGS) else value     # a misspelt secret is one too
             raise PlanError("%s.%s" % (where, key), shown, "no such setting%s; an address takes the cloud settings "
                             "%s and the role's %s" % (" (did you mean %s?)" % near[0] if near else "",
@@ -191,7 +191,7 @@ def _entry(index, item, members_all):
     entry["servers"] = list(subset) if subset is not None else list(members_all)
     for who in item.get("preferred") or []:
         if who not in entry["servers"]:
-            near = near_miss(who, entry["servers"])
+            near = [n for n in near_miss(who, entry["servers"]) if n.lower() == str(who).lower()]
             alike = " (%s is spelt differently: servers and preferred must name it alike)" % near[0] if near else ""
             raise PlanError(where + ".preferred", who, "not among this address's servers %s%s"
                             % (", ".join(entry["servers"]), alike), near)

@@ -41,12 +41,12 @@ def show(value):
     return str(value)
 
 
-def near_miss(value, candidates):
-    """``[X]`` for a near miss of ``value`` among ``candidates`` (the same but for case, or a small typo),
-    else ``[]``: the refusal's ``candidates``."""
+def near_miss(value, candidates, cutoff=0.75):
+    """``[X]`` for a near miss of ``value`` among ``candidates`` (the same but for case, or a typo within
+    difflib's ``cutoff``), else ``[]``: the refusal's ``candidates``."""
     names = sorted(set(str(c) for c in candidates if c))
     same = [c for c in names if c.lower() == str(value).lower()]
-    return (same or difflib.get_close_matches(str(value), names, 1, 0.75))[:1]
+    return (same or difflib.get_close_matches(str(value), names, 1, cutoff))[:1]
 
 
 def did_you_mean(near):

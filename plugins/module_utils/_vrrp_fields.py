@@ -21,20 +21,14 @@ FAMILIES = {4: "ipv4", 6: "ipv6"}
 CHECK_TYPES = {"script": "script", "process": "process", "interface": "interface", "file": "file",
                "bfd": "neighbor"}  # type -> key it needs
 # What a check gets when it does not say (keepalived's own defaults differ: these make a failing check move the address;
-# a BFD session is down after 3 x 50 ms without a word from its neighbor, where keepalived's 5 x 10 ms would be
-# at the mercy of every scheduling delay)
+# a BFD session asks its neighbor for a packet every 50 ms, where keepalived's 10 ms would be at the mercy of every
+# scheduling delay)
 CHECK_DEFAULTS = {"script": {"interval": 2, "fall": 2, "rise": 2}, "bfd": {"min_rx": 50, "min_tx": 50, "multiplier": 3}}
-# A BFD check's addresses: IP addresses, not networks
-BFD_ADDRESSES = ("neighbor", "source")
+# keepalived's limits for a BFD instance: its name, its intervals (ms, 3 decimals) and its multiplier
+BFD_NAME_MAX = 31
+BFD_INTERVAL_MS = (1, 4294967)
+BFD_MULTIPLIER = (1, 255)
 DEFAULT_WEIGHT = -253
-
-
-def _is_ip(value):
-    try:
-        ipaddress.ip_address(str(value).strip())
-    except ValueError:
-        return False
-    return True
 
 
 def parse_address(value):
@@ -168,14 +162,65 @@ def check(where, value, seen):
         return dict(raw), errors
     if not raw.get(CHECK_TYPES[kind]):
         errors.append("%s.%s: check %s of type %s needs it" % (where, CHECK_TYPES[kind], label, kind))
-    elif kind == "bfd":
-        errors.extend("%s.%s: %r (%s) is not an IP address" % (where, key, raw[key], label)
-                      for key in BFD_ADDRESSES if raw.get(key) and not _is_ip(raw[key]))
+    if kind == "bfd":
+        errors.extend(_bfd_errors(where, raw, label))
     normalised = dict(CHECK_DEFAULTS.get(kind, {}))
     normalised["weight"] = DEFAULT_WEIGHT
     normalised.update((key, item) for key, item in raw.items() if item is not None)
     normalised["extra"] = list(raw.get("extra") or [])
     return normalised, errors
+
+
+def _bfd_errors(where, raw, label):
+    """What keepalived would refuse, or ignore with a warning, in a bfd check's settings."""
+    errors = []
+    if label and len(str(label)) > BFD_NAME_MAX:
+        errors.append("%s.name: %r is longer than the %d characters keepalived takes for a bfd check"
+                      % (where, label, BFD_NAME_MAX))
+    ips = {}
+    for key in ("neighbor", "source"):
+        if raw.get(key) is not None:
+            parsed = parse_address(raw[key])
+            if parsed is None or "/" in str(raw[key]):
+                errors.append("%s.%s: %r (%s) is not an IP address" % (where, key, raw[key], label))
+            else:
+                ips[key] = parsed.ip
+    if len(ips) == 2 and ips["neighbor"].version != ips["source"].version:
+        errors.append("%s.source: %r (%s) is IPv%d, neighbor %r is IPv%d" % (
+            where, raw["source"], label, ips["source"].version, raw["neighbor"], ips["neighbor"].version))
+    for key, (low, high) in (("min_rx", BFD_INTERVAL_MS), ("min_tx", BFD_INTERVAL_MS), ("multiplier", BFD_MULTIPLIER)):
+        value = raw.get(key)
+        whole = key == "multiplier"
+        if value is not None and not _in_range(value, low, high, whole):
+            errors.append("%s.%s: %r (%s) must be %s from %d to %d%s" % (
+                where, key, value, label, "a whole number" if whole else "milliseconds", low, high,
+                "" if whole else ", 3 decimals at most"))
+    return errors
+
+
+def _in_range(value, low, high, whole):
+    """Whether value (a number, or its text as YAML may give it) lies in [low, high], whole or to 3 decimals."""
+    if isinstance(value, bool):
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return low <= number <= high and (number == int(number) if whole else round(number, 3) == number)
+
+
+def _bfd_sessions(checks_):
+    """keepalived takes one bfd instance per neighbor and source: the later ones are refused by name."""
+    errors, seen = [], {}
+    for index, check_ in enumerate(checks_):
+        if check_.get("type") != "bfd":
+            continue
+        session = (str(check_.get("neighbor")), str(check_.get("source")))
+        if session in seen:
+            errors.append("keepalived_vip_checks[%d].neighbor: %r (%s) already has a session from check %s"
+                          % (index, check_.get("neighbor"), check_.get("name"), seen[session]))
+        seen.setdefault(session, check_.get("name"))
+    return errors
 
 
 def checks(value):
@@ -186,4 +231,4 @@ def checks(value):
         seen.add((item or {}).get("name"))
         result.append(normalised)
         errors.extend(found)
-    return result, errors
+    return result, errors + _bfd_sessions(result)

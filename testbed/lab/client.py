@@ -1,6 +1,7 @@
 """The client host: a network namespace on the bridge that talks to the shared addresses."""
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,16 @@ class Probe:
             return json.loads(self.path.read_text())
         except (OSError, ValueError) as exc:
             raise LabError(f"probe wrote no result to {self.path}") from exc
+
+
+class Running:
+    """A process of the client's (stopped by `down` in any case)."""
+
+    def __init__(self, pid, marker):
+        self.pid, self.marker = pid, marker
+
+    def stop(self):
+        _proc.stop(self.pid, self.marker, sig=signal.SIGTERM)
 
 
 class Client:
@@ -61,16 +72,17 @@ class Client:
 
     def start_bfd_peer(self, neighbors, interval_ms=50, multiplier=3):
         """keepalived's BFD process on the client, one session to each of `neighbors` (IPv4 addresses), as the
-        router on the clients' side runs them; returns its pid. It stops with the lab (`down` ends every
-        process of the client's namespace)."""
+        router on the clients' side runs them; returns it as Running. It stops with the lab too (`down` ends
+        every process of the client's namespace)."""
         conf = self.workdir / "bfd-peer.conf"
         conf.write_text("".join(
             f"bfd_instance peer{i} {{\n    neighbor_ip {ip}\n    source_ip {CLIENT4}\n    min_rx {interval_ms}\n"
             f"    min_tx {interval_ms}\n    multiplier {multiplier}\n}}\n" for i, ip in enumerate(neighbors)))
         pids = [self.workdir / f"bfd-peer.{kind}.pid" for kind in ("main", "bfd")]
-        return _proc.spawn(["ip", "netns", "exec", self.netns, "keepalived", "--dont-fork", "--no-syslog",
-                            "--log-console", "--log-detail", "--use-file", str(conf), "--pid", str(pids[0]),
-                            "--bfd_pid", str(pids[1])], self.workdir / "bfd-peer.log", str(conf))
+        pid = _proc.spawn(["ip", "netns", "exec", self.netns, "keepalived", "--dont-fork", "--no-syslog",
+                           "--log-console", "--log-detail", "--use-file", str(conf), "--pid", str(pids[0]),
+                           "--bfd_pid", str(pids[1])], self.workdir / "bfd-peer.log", str(conf))
+        return Running(pid, str(conf))
 
     def probe(self, address, seconds=2.0, interval_ms=10):
         """Ping `address` for `seconds` and return the measurements (blocking)."""

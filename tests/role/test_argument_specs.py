@@ -7,6 +7,8 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.failover.shared_ip.plugins.module_utils import _vrrp_fields as fields
+
 ROLE = pathlib.Path(__file__).resolve().parents[2] / "roles" / "keepalived_vip"
 
 
@@ -52,3 +54,12 @@ def test_secrets_are_no_log():
     options = specs()["main"]["options"]
     assert options["keepalived_vip_auth_pass"]["no_log"] is True
     assert options["keepalived_vip_addresses"]["options"]["auth_pass"]["no_log"] is True
+
+
+def test_a_checks_documented_defaults_are_the_ones_preflight_fills_in():
+    documented = dict((key, option["default"]) for key, option in
+                      specs()["main"]["options"]["keepalived_vip_checks"]["options"].items() if "default" in option)
+    filled = dict(weight=fields.DEFAULT_WEIGHT)
+    for kind_defaults in fields.CHECK_DEFAULTS.values():
+        filled.update(kind_defaults)
+    assert documented == filled

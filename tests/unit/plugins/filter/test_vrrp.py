@@ -465,10 +465,33 @@ def test_host_view_splits_the_tracked_checks_by_kind():
     ({"name": "gw", "type": "bfd", "neighbor": "router1"}, "keepalived_vip_checks[0].neighbor: 'router1' (gw) is not an IP"),
     ({"name": "gw", "type": "bfd", "neighbor": "fd00::1", "source": "fd00::2/64"},
      "keepalived_vip_checks[0].source: 'fd00::2/64' (gw) is not an IP address"),
+    ({"name": "gw", "type": "bfd", "source": ""}, "keepalived_vip_checks[0].source: '' (gw) is not an IP address"),
+    ({"name": "gw", "type": "bfd", "neighbor": "fd00::1", "source": "10.0.0.2"},
+     "keepalived_vip_checks[0].source: '10.0.0.2' (gw) is IPv4, neighbor 'fd00::1' is IPv6"),
+    ({"name": "g" * 32, "type": "bfd", "neighbor": "10.0.0.254"},
+     "keepalived_vip_checks[0].name: '%s' is longer than the 31 characters keepalived takes" % ("g" * 32)),
+    ({"name": "gw", "type": "bfd", "neighbor": "10.0.0.254", "min_rx": 0.5},
+     "keepalived_vip_checks[0].min_rx: 0.5 (gw) must be milliseconds from 1 to 4294967, 3 decimals at most"),
+    ({"name": "gw", "type": "bfd", "neighbor": "10.0.0.254", "min_tx": "1.2345"},
+     "keepalived_vip_checks[0].min_tx: '1.2345' (gw) must be milliseconds"),
+    ({"name": "gw", "type": "bfd", "neighbor": "10.0.0.254", "multiplier": 0},
+     "keepalived_vip_checks[0].multiplier: 0 (gw) must be a whole number from 1 to 255"),
 ])
-def test_a_bfd_check_needs_the_neighbors_ip_address(check, message):
-    errors = plan([vip("web", "10.0.0.1", track=["gw"])], checks=[check])["errors"]
+def test_a_bfd_check_is_refused_where_keepalived_would_refuse_or_ignore_it(check, message):
+    errors = plan([vip("web", "10.0.0.1", track=[check["name"]])], checks=[check])["errors"]
     assert any(error.startswith(message) for error in errors), errors
+
+
+def test_a_bfd_check_takes_its_settings_as_yaml_gives_them():
+    check = {"name": "gw", "type": "bfd", "neighbor": "10.0.0.254", "min_rx": "20", "min_tx": 12.5, "multiplier": "5"}
+    assert plan([vip("web", "10.0.0.1", track=["gw"])], checks=[check])["errors"] == []
+
+
+def test_two_bfd_checks_of_one_session_are_refused():
+    checks = [{"name": "gw", "type": "bfd", "neighbor": "10.0.0.254"},
+              {"name": "gw2", "type": "bfd", "neighbor": "10.0.0.254", "multiplier": 5}]
+    errors = plan([vip("web", "10.0.0.1", track=["gw", "gw2"])], checks=checks)["errors"]
+    assert errors == ["keepalived_vip_checks[1].neighbor: '10.0.0.254' (gw2) already has a session from check gw"]
 
 
 def test_host_view_of_a_plan_with_errors_is_empty():

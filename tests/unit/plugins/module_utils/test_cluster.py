@@ -64,6 +64,7 @@ def test_an_item_is_converted_to_the_types_of_the_spec():
 
 @pytest.mark.parametrize("item, message", [
     ({"name": "web", "trak": ["http"]}, "addresses[1].trak=[http]: no such setting (did you mean track?); an address takes"),
+    ({"name": "web", "addr": "192.168.100.150"}, "addresses[1].addr=192.168.100.150: no such setting (did you mean address?)"),
     ({"name": "web", "router_id": "one"}, "addresses[1].router_id=one: must be a whole number (the role's "
                                           "keepalived_vip_addresses[].router_id)"),
     ({"name": "web", "track": {"http": 1}}, "addresses[1].track={'http': 1}: must be a list of strings"),
@@ -119,6 +120,9 @@ def test_a_preferred_member_spelt_unlike_its_server_is_named_as_a_near_miss():
     assert str(err.value) == ("addresses[0].preferred=node01: not among this address's servers Node01, node02 (Node01 "
                               "is spelt differently: servers and preferred must name it alike)")
     assert err.value.candidates == ["Node01"]
+    with pytest.raises(PlanError) as err:  # another server, not a spelling of one
+        cluster_items.entries({"servers": ["node01", "node02"], "addresses": [{"name": "web", "preferred": ["node03"]}]})
+    assert str(err.value).endswith("not among this address's servers node01, node02") and err.value.candidates == []
 
 
 def test_cluster_entries_default_to_all_members():
