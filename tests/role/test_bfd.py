@@ -40,6 +40,20 @@ def carriers(lab):
     return [member for member in lab.names if " %s/" % WEB in sh(lab, member, "ip -br addr show host0")]
 
 
+def settled_carrier(lab, seconds, steady=3.0):
+    """The one member that carries web and has kept it for `steady` seconds, within `seconds` (else None)."""
+    deadline, held, since = time.monotonic() + seconds, None, None
+    while time.monotonic() < deadline:
+        now = carriers(lab)
+        if len(now) == 1 and now == held:
+            if time.monotonic() - since >= steady:
+                return now[0]
+        else:
+            held, since = now, time.monotonic()
+        time.sleep(0.5)
+    return None
+
+
 def masters_since(lab, since):
     """{member: times it entered MASTER for web since the wall-clock time `since`}."""
     return {member: sh(lab, member, "journalctl -u keepalived --no-pager -q --since @%d" % since).count(
@@ -86,14 +100,13 @@ def test_when_the_neighbor_goes_away_every_check_fails_and_one_member_keeps_the_
     time.sleep(1)
     since = int(time.time())  # the journal's --since takes whole seconds: nothing of the test before counts
     peer.stop()  # the router on the clients' side is gone: every member's session goes down
-    time.sleep(3)
-    first = carriers(lab)
-    time.sleep(3)
-    assert carriers(lab) == first and len(first) == 1, (first, carriers(lab))
+    kept = settled_carrier(lab, seconds=30)
+    assert kept, carriers(lab)
     # every member's check failed (keepalived's own priority, as the hand-over reader records it) ...
     assert {member: sh(lab, member, "cat /run/keepalived-vip/web.priority").strip() for member in lab.names} == \
         dict.fromkeys(lab.names, "1")
-    # ... and the address moved at most twice: a holder hands over only while the others' plan outranks it
+    # ... and the address moved at most once per member: a member hands it on only when its own check fails
+    # while it holds it, and a member whose check has failed keeps it
     masters = masters_since(lab, since)
-    assert 1 <= sum(masters.values()) <= 2, masters
-    print("the neighbor gone: %s keeps web; entered MASTER since: %s" % (first[0], masters))
+    assert 1 <= sum(masters.values()) <= len(lab.names), masters
+    print("the neighbor gone: %s keeps web; entered MASTER since: %s" % (kept, masters))
