@@ -24,6 +24,7 @@ Figures are printed (p50 and p99 as nearest ranks), never asserted.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -145,9 +146,11 @@ class Watch:
         return sorted(out)
 
     def stop(self):
-        for proc, log in self.procs:
-            if proc.poll() is None:
-                proc.kill()
+        for proc, log in self.procs:  # the whole group: killing `timeout` alone leaves its `ip monitor` running
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             proc.wait()
             log.close()
 
