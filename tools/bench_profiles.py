@@ -170,10 +170,11 @@ def settle_ms(changes, acted_at, address, new, old):
 
 
 def _observe(lab, watch, act, new, old, wait):
-    """Probe both addresses, act, wait; returns {address: {"loss_ms", "settle_ms"}}, settled counted from the
-    call of act or from the time of its first write that it returns."""
+    """Probe both addresses, act, wait; returns {address: {"loss_ms", "settle_ms", "strays", "silences"}},
+    settled counted from the call of act or from the time of its first write that it returns; silences: each
+    of 20 ms or more as [ms from that moment to its start, its length in ms] (where a loss happened)."""
     probes = {a: lab.start_probe(a, tag=f"bp{i}", max_seconds=wait + 30, interval_ms=PROBE_MS,
-                                 priority=soak.WATCH_PRIORITY)
+                                 gap_ms=4 * PROBE_MS, priority=soak.WATCH_PRIORITY)
               for i, a in enumerate(ADDRESSES)}
     try:
         time.sleep(0.5)
@@ -186,7 +187,8 @@ def _observe(lab, watch, act, new, old, wait):
         results = {a: p.stop() for a, p in probes.items()}
     changes = watch.changes(acted_at - 0.01)
     return {a: {"loss_ms": r["longest_gap_ms"] if r.get("resumed") else None,
-                "settle_ms": settle_ms(changes, acted_at, a, new, old), "strays": strays(changes, a, new, old)}
+                "settle_ms": settle_ms(changes, acted_at, a, new, old), "strays": strays(changes, a, new, old),
+                "silences": [[round((start - acted_at) * 1000, 1), ms] for start, ms in r.get("gaps", [])]}
             for a, r in results.items()}
 
 
@@ -286,7 +288,8 @@ PLANNED = ("drain", "undrain", "failing check", "check recovered")
 
 
 def kinds_report(results):
-    """One row per profile and planned move: loss and settle p50/p99, unsettled ones, third members' grabs."""
+    """One row per profile and planned move: loss and settle p50/p99, unsettled ones, third members' grabs, and
+    when the longest silence (20 ms or more) began, from the action: is the loss the move's own?"""
     rows = []
     for profile, r in results.items():
         for kind, series in r["samples"].items():
@@ -294,12 +297,15 @@ def kinds_report(results):
                 continue
             loss = [s[a]["loss_ms"] for s in series for a in ADDRESSES]
             settle = [s[a]["settle_ms"] for s in series for a in ADDRESSES]
+            silences = [g for s in series for a in ADDRESSES for g in s[a].get("silences", [])]
+            longest = max(silences, key=lambda g: g[1], default=None)
             rows.append([profile, kind, len(series), f"{pct(loss, 50)}/{pct(loss, 99)}",
                          f"{pct(settle, 50)}/{pct(settle, 99)}", sum(1 for v in settle if v is None),
-                         sum(s[a].get("strays", 0) for s in series for a in ADDRESSES)])
+                         sum(s[a].get("strays", 0) for s in series for a in ADDRESSES),
+                         f"{longest[1]:g} at {longest[0]:+g}" if longest else "-"])
     return ("Planned moves per kind (v4 and v6 together; settled from the first file write, ms)\n"
-            + table(["profile", "kind", "n", "loss p50/p99", "settled p50/p99", "unsettled", "third member took it"],
-                    rows))
+            + table(["profile", "kind", "n", "loss p50/p99", "settled p50/p99", "unsettled", "third member took it",
+                     "longest silence, began at"], rows))
 
 
 def profiles_report(results):

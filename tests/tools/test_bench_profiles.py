@@ -33,6 +33,10 @@ def test_the_table_has_a_row_per_profile_with_p50_and_p99():
 
 
 def test_the_kinds_table_has_a_row_per_profile_and_kind():
-    samples = {"hard failover": [], "move": [{a: {"loss_ms": 12.0, "settle_ms": 150.0, "strays": 1} for a in ADDRESSES}]}
-    report = kinds_report({"default": {"samples": samples}})
-    assert report.splitlines()[-1].split() == ["default", "move", "1", "12.0/12.0", "150.0/150.0", "0", "2"]
+    quiet = {a: {"loss_ms": 12.0, "settle_ms": 150.0, "strays": 1} for a in ADDRESSES}
+    lossy = {a: {"loss_ms": 45.0, "settle_ms": 40.0, "strays": 0, "silences": [[-3.5, 25.0], [812.0, 45.0]]}
+             for a in ADDRESSES}
+    report = kinds_report({"default": {"samples": {"hard failover": [], "move": [quiet], "undrain": [lossy]}}})
+    move, undrain = (line.split() for line in report.splitlines()[-2:])
+    assert move == ["default", "move", "1", "12.0/12.0", "150.0/150.0", "0", "2", "-"]
+    assert undrain == ["default", "undrain", "1", "45.0/45.0", "40.0/40.0", "0", "0", "45", "at", "+812"]
