@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from tools import dataplane
-from tools.bench_profiles import bench_profiles, profiles_report
+from tools.bench_profiles import bench_profiles, kinds_report, profiles_report
 from tools.paths import ROOT, WORK
 from tools.playbook import run_playbook
 from tools.progress import detail, step
@@ -146,7 +146,7 @@ def bench_data_plane(runs=3, cuts=20, moves=5, soak_minutes=2):
 
 
 def data_plane_report(dp, runs):
-    return profiles_report(dp["profiles"]) + "\n\n" + role_report(dp["role"], runs)
+    return "\n\n".join([profiles_report(dp["profiles"]), kinds_report(dp["profiles"]), role_report(dp["role"], runs)])
 
 
 def role_report(role, runs):
