@@ -208,7 +208,7 @@ def quiet_figures(lab, seconds=QUIET_SECONDS):
     lines = out.splitlines()
     vrrp = sum(1 for line in lines if "VRRP" in line or "ip-proto-112" in line)
     announce = len(lines) - vrrp
-    return {"cpu_percent": {m: round((after[m] - before[m]) / seconds * 100, 2) for m in after},
+    return {"cpu_percent": soak.cpu_percent(before, after, seconds),
             "vrrp_pps_per_address": round(vrrp / seconds / len(ADDRESSES), 1),
             "announce_pps_per_address": round(announce / seconds / len(ADDRESSES), 2)}
 

@@ -375,18 +375,25 @@ class Soak:
 
 
 def keepalived_cpu(lab):
-    """{member: CPU seconds used so far by its keepalived processes}."""
+    """{member: {pid: CPU seconds used so far}} of its keepalived processes."""
     out = {}
     for name in lab.names:
         text = lab.member(name).exec("for pid in $(pgrep keepalived); do cat /proc/$pid/stat; done 2>/dev/null",
                                      check=False).stdout
-        ticks = 0
+        out[name] = {}
         for line in text.splitlines():
             fields = line.rsplit(")", 1)[-1].split()
             if len(fields) > 13:
-                ticks += int(fields[11]) + int(fields[12])
-        out[name] = ticks / os.sysconf("SC_CLK_TCK")
+                out[name][int(line.split()[0])] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return out
+
+
+def cpu_percent(before, after, seconds):
+    """{member: % of a core} that keepalived used between two keepalived_cpu() readings. A process started in
+    between counts from its start (a reload with a realtime profile may restart the VRRP process); what one that
+    ended in between used is not known and left out."""
+    return {m: round(sum(s - before.get(m, {}).get(pid, 0.0) for pid, s in procs.items()) / seconds * 100, 2)
+            for m, procs in after.items()}
 
 
 def soak(profile="fastest", minutes=10, overrides=None, name="soak", seed=17, keep=False):
@@ -423,7 +430,7 @@ def soak(profile="fastest", minutes=10, overrides=None, name="soak", seed=17, ke
         time.sleep(2)
         initial = {a: set(m) for a, m in runner.holders().items()}
         start, end = runner.run()
-        cpu = {m: round((s - cpu_before[m]) / (end - start) * 100, 2) for m, s in keepalived_cpu(lab).items()}
+        cpu = cpu_percent(cpu_before, keepalived_cpu(lab), end - start)
         probes = {a: p.stop() for a, p in runner.probes.items()}
         runner.stop_background()
         changes = []

@@ -109,3 +109,10 @@ def test_a_setting_must_name_a_role_variable():
 def test_the_soak_reads_the_advert_interval_of_the_profile_or_the_override():
     assert soak.advert_int("fastest", {}) == 0.1 and soak.advert_int("default", {}) == 1.0
     assert soak.advert_int("fastest", {"keepalived_vip_advert_int": 0.01}) == 0.01
+
+
+def test_keepalived_cpu_counts_a_restarted_process_from_its_start_and_is_never_negative():
+    # node01's VRRP process (pid 12) was restarted as pid 40 in between (a reload with a realtime profile)
+    before = {"node01": {11: 5.0, 12: 30.0}, "node02": {21: 1.0, 22: 2.0}}
+    after = {"node01": {11: 5.0, 40: 0.2}, "node02": {21: 1.0, 22: 2.5}}
+    assert soak.cpu_percent(before, after, 10) == {"node01": 2.0, "node02": 5.0}
