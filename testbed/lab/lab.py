@@ -26,6 +26,7 @@ CLOUDRUN = Path(__file__).with_name("cloudrun.py")
 TOOLS = ("debootstrap", "systemd-nspawn", "nsenter", "ip", "tcpdump", "ssh", "ssh-keygen", "mount")
 SSH_OPTIONS = ("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=2")
+SSH_PATIENCE = 60  # seconds a booted member may take to answer ssh before it is started once more (a few here)
 
 
 class Lab:
@@ -134,7 +135,15 @@ class Lab:
                 member.wait_booted(deadline)
         self._save()
         for member in self.members:
-            self._wait_ssh(member, deadline)  # ssh starts after fsip-lab-net: host0 has its final MAC
+            try:  # ssh starts after fsip-lab-net: host0 has its final MAC
+                self._wait_ssh(member, min(deadline, time.monotonic() + SSH_PATIENCE))
+            except LabError as exc:
+                # Seen once in a CI run: a trixie member that never answered ARP. Say why, then one more start.
+                self.log(f"lab {self.name}: {exc}\nlab {self.name}: starting {member.name} once more")
+                member.stop()
+                member.start(self.bridge, self.state_dir / f"{member.name}.log")
+                member.wait_booted(deadline)
+                self._wait_ssh(member, deadline)
             member.state.pop("mac", None)
             if macs and member.mac() != macs[member.name]:
                 raise LabError(f"{member.name}: host0 has MAC {member.mac()}, its cloud port {macs[member.name]}")
@@ -237,8 +246,26 @@ class Lab:
             if proc.returncode == 0:
                 return
             if time.monotonic() > deadline:
-                raise LabError(f"{member.name}: ssh to {member.ipv4} does not answer: {proc.stderr.strip()}")
+                raise LabError(f"{member.name}: ssh to {member.ipv4} does not answer: {proc.stderr.strip()}\n"
+                               f"{self._diagnose(member)}")
             time.sleep(0.3)
+
+    def _diagnose(self, member):
+        """What a member that does not answer looks like from inside, and what the bridge dropped from it."""
+        lines = []
+        script = ("ip -br link show host0; ip -br addr show host0; systemctl is-system-running; "
+                  "systemctl --no-pager --failed --plain; "
+                  "journalctl --no-pager -b -n 15 -u fsip-lab-net -u ssh -u systemd-networkd")
+        try:
+            lines.append(member.exec(script, timeout=20, check=False).stdout.strip())
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must not hide the error it explains
+            lines.append(f"(inside {member.name}: {exc})")
+        if self.state.get("port_security", {}).get("enabled"):
+            try:
+                lines.append(f"the bridge for {member.name}: {self.port_security()['members'][member.name]}")
+            except Exception as exc:  # noqa: BLE001
+                lines.append(f"(bridge: {exc})")
+        return "\n".join(lines)
 
     def ssh_args(self):
         """ssh options that reach the members (through relay.py inside the lab namespace)."""

@@ -143,3 +143,26 @@ def test_a_member_whose_nspawn_exits_during_boot_is_started_once_more(monkeypatc
     assert starts == ["node01", "node01"]
     assert any("systemd-nspawn exited during boot (exit status 3)" in line and "starting node01 once more" in line
                for line in said), said
+
+
+def test_a_member_that_does_not_answer_ssh_is_diagnosed_and_started_once_more(monkeypatch):
+    """node01's first boot loses its link on the bridge (as a trixie member once never answered ARP in a CI run):
+    after SSH_PATIENCE the lab says what the member looks like from inside, starts it once more, and comes up."""
+    from testbed.lab import lab as lab_module
+
+    real_wait, boots, said = Member.wait_booted, [], []
+
+    def wait_booted(member, deadline):
+        real_wait(member, deadline)
+        boots.append(member.name)
+        if len(boots) == 1:
+            subprocess.run(["ip", "-n", member.netns, "link", "set", member.host_veth_name, "down"], check=True)
+
+    monkeypatch.setattr(Member, "wait_booted", wait_booted)
+    monkeypatch.setattr(lab_module, "SSH_PATIENCE", 5)
+    with Lab(f"{NAME}c", members=1, log=said.append) as running:
+        assert running.member("node01").exec(["true"]).returncode == 0
+    assert boots == ["node01", "node01"]
+    told = "\n".join(said)
+    assert "node01: ssh to 192.168.100.11 does not answer" in told and "host0@" in told, told
+    assert "starting node01 once more" in told, told
